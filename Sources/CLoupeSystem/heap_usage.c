@@ -1,0 +1,7 @@
+#include "loupe_system.h"
+#include <malloc.h>
+
+size_t loupe_heap_bytes_in_use(void) {
+    struct mallinfo2 info = mallinfo2();
+    return info.uordblks + info.hblkhd;
+}
