@@ -34,6 +34,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+        // BEGIN issue-5 (MES adapter) dependencies
+        // END issue-5
     ],
     targets: [
         .target(
@@ -54,10 +56,18 @@ let package = Package(
             dependencies: ["LoupeModel", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: speed
         ),
+        // BEGIN issue-4 (V4L2 capture) targets
+        // END issue-4
+        // BEGIN issue-5 (MES adapter) targets
+        // END issue-5
         .executableTarget(
             name: "loupe",
             dependencies: [
                 "LoupeImaging", "LoupeModel", "LoupeInference", "LoupeONNX", "LoupeInspection", "LoupeSynth",
+                // BEGIN issue-4 loupe dependencies
+                // END issue-4
+                // BEGIN issue-5 loupe dependencies
+                // END issue-5
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: speed

@@ -1,3 +1,4 @@
+import Dispatch
 import LoupeKernels
 import LoupeTensor
 
@@ -67,39 +68,64 @@ public final class InferenceSession: @unchecked Sendable {
     }
 
     private func runImage(_ arena: Arena, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, threads: Int) {
-        let bufferOf = network.bufferOf
-        let p = arena.pointers
-        @inline(__always) func read(_ v: Int) -> UnsafePointer<Float> { v == 0 ? input : UnsafePointer(p[bufferOf[v]]) }
-        @inline(__always) func write(_ v: Int) -> UnsafeMutablePointer<Float> { p[bufferOf[v]] }
-        for step in network.steps {
-            switch step {
-            case let .conv(conv, i, r, o):
-                conv.forward(input: read(i), output: write(o), residual: r.map(read), scratch: arena.scratch.pointer, threads: threads)
-            case let .channelAffine(channels, spatial, scale, shift, activation, i, o):
-                ChannelAffine.apply(channels: channels, spatial: spatial, scale: scale, shift: shift, activation: activation,
-                                    input: read(i), output: write(o))
-            case let .relu(count, i, o):
-                Kernels.relu(count: count, input: read(i), output: write(o))
-            case let .maxPool(g, i, o):
-                Kernels.maxPool2d(g, input: read(i), output: write(o))
-            case let .avgPool(g, countIncludePad, i, o):
-                Kernels.avgPool2d(g, countIncludePad: countIncludePad, input: read(i), output: write(o))
-            case let .globalAveragePool(channels, spatial, i, o):
-                Kernels.globalAveragePool(channels: channels, spatial: spatial, input: read(i), output: write(o))
-            case let .dense(inF, outF, weights, bias, activation, i, o):
-                weights.withUnsafeBufferPointer { w in
-                    bias.withUnsafeBufferPointer { b in
-                        Kernels.dense(batch: 1, inFeatures: inF, outFeatures: outF, input: read(i), weights: w.baseAddress!,
-                                      bias: b.baseAddress!, activation: activation, output: write(o))
-                    }
-                }
-            case let .softmax(width, i, o):
-                Kernels.softmax(rows: 1, width: width, input: read(i), output: write(o))
-            case let .add(count, a, b, activation, o):
-                Kernels.add(count: count, read(a), read(b), activation: activation, output: write(o))
+        for step in network.steps { run(step, arena, input, threads: threads) }
+        output.update(from: read(network.outputValue, arena, input), count: network.outputCount)
+    }
+
+    /// Median wall time of each fused step for one image (on `threads` threads), in ms.
+    /// Allocates; for benchmarks and `loupe model info`-style reports, not the hot path.
+    public func profile(repeats: Int = 20) -> [(step: String, ms: Double)] {
+        let arena = arenas[0]
+        let input = AlignedBuffer(count: network.inputCount)
+        for i in 0..<input.count { input.pointer[i] = Float(i % 13) / 13 - 0.5 }
+        var samples = [[Double]](repeating: [], count: network.steps.count)
+        for _ in 0..<repeats {
+            for (i, step) in network.steps.enumerated() {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                run(step, arena, input.pointer, threads: threads)
+                samples[i].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             }
         }
-        output.update(from: read(network.outputValue), count: network.outputCount)
+        return zip(network.steps, samples).map { step, times in (step.label, times.sorted()[times.count / 2]) }
+    }
+
+    @inline(__always)
+    private func read(_ v: Int, _ arena: Arena, _ input: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        v == 0 ? input : UnsafePointer(arena.pointers[network.bufferOf[v]])
+    }
+
+    @inline(__always)
+    private func write(_ v: Int, _ arena: Arena) -> UnsafeMutablePointer<Float> { arena.pointers[network.bufferOf[v]] }
+
+    private func run(_ step: NetworkStep, _ arena: Arena, _ input: UnsafePointer<Float>, threads: Int) {
+        func read(_ v: Int) -> UnsafePointer<Float> { self.read(v, arena, input) }
+        func write(_ v: Int) -> UnsafeMutablePointer<Float> { self.write(v, arena) }
+        switch step {
+        case let .conv(conv, i, r, o):
+            conv.forward(input: read(i), output: write(o), residual: r.map(read), scratch: arena.scratch.pointer, threads: threads)
+        case let .channelAffine(channels, spatial, scale, shift, activation, i, o):
+            ChannelAffine.apply(channels: channels, spatial: spatial, scale: scale, shift: shift, activation: activation,
+                                input: read(i), output: write(o))
+        case let .relu(count, i, o):
+            Kernels.relu(count: count, input: read(i), output: write(o))
+        case let .maxPool(g, i, o):
+            Kernels.maxPool2d(g, input: read(i), output: write(o))
+        case let .avgPool(g, countIncludePad, i, o):
+            Kernels.avgPool2d(g, countIncludePad: countIncludePad, input: read(i), output: write(o))
+        case let .globalAveragePool(channels, spatial, i, o):
+            Kernels.globalAveragePool(channels: channels, spatial: spatial, input: read(i), output: write(o))
+        case let .dense(inF, outF, weights, bias, activation, i, o):
+            weights.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { b in
+                    Kernels.dense(batch: 1, inFeatures: inF, outFeatures: outF, input: read(i), weights: w.baseAddress!,
+                                  bias: b.baseAddress!, activation: activation, output: write(o))
+                }
+            }
+        case let .softmax(width, i, o):
+            Kernels.softmax(rows: 1, width: width, input: read(i), output: write(o))
+        case let .add(count, a, b, activation, o):
+            Kernels.add(count: count, read(a), read(b), activation: activation, output: write(o))
+        }
     }
 }
 

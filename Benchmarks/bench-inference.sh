@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Inference benchmark: Loupe against ONNX Runtime on the same ONNX file, in one run.
+#
+#   make bench-inference          (~6 minutes)      QUICK=1 make bench-inference   (~2 minutes)
+#
+# 1. exports Models/ElpvNet-ref to ONNX with PyTorch (the file both engines run; Loupe imports it);
+# 2. checks the outputs agree on a seeded batch (max abs difference printed);
+# 3. times batch 1 (median, p99) and batch 32 (images/s) with 1 and 2 threads, alternating the
+#    engines so that machine drift hits both alike;
+# 4. measures single-core GEMM GFLOPS against the measured FMA peak;
+# 5. writes Benchmarks/results/inference.json and prints the ratios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+OUT=Benchmarks/results
+TMP=$OUT/tmp
+mkdir -p "$TMP"
+if [ "${QUICK:-0}" = 1 ]; then SECS=1.5; else SECS=5; fi
+
+swift build -c release --product loupe-bench
+BENCH=.build/release/loupe-bench
+ONNX=$TMP/elpvnet-ref.onnx
+
+$PY Benchmarks/scripts/export_onnx.py Models/ElpvNet-ref "$ONNX"
+
+echo "== agreement (seeded batch of 4)"
+$PY -c "import numpy as np; np.random.default_rng(42).standard_normal((4, 1, 300, 300)).astype('<f4').tofile('$TMP/agree-input.bin')"
+$PY Benchmarks/scripts/bench_ort.py "$ONNX" --threads 2 --dump-output "$TMP/agree-input.bin" "$TMP/agree-ort.bin" --shape 4 1 300 300
+$BENCH dump --onnx "$ONNX" --input "$TMP/agree-input.bin" --output "$TMP/agree-loupe.bin" --batch 4
+
+echo "== timing ($SECS s per case)"
+for t in 1 2; do
+    $PY Benchmarks/scripts/bench_ort.py "$ONNX" --threads $t --batch 1 32 --seconds "$SECS" --json "$TMP/ort-t$t.json" > /dev/null
+    $BENCH inference --onnx "$ONNX" --threads $t --batch 1,32 --seconds "$SECS" --json "$TMP/loupe-t$t.json" > /dev/null
+done
+
+echo "== GEMM"
+$BENCH gemm --size 512 --seconds "$SECS" --json "$TMP/gemm.json" > /dev/null
+
+echo "== per-layer (Loupe, batch 1)"
+for t in 1 2; do echo "threads $t:"; $BENCH layers --onnx "$ONNX" --threads $t; done | tee "$TMP/layers.txt"
+
+$PY Benchmarks/scripts/merge_inference.py "$TMP" "$OUT/inference.json" --quick "${QUICK:-0}" --seconds "$SECS"

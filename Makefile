@@ -1,0 +1,35 @@
+# Loupe — the two commands of the README's quick start are `make demo` and `make test`.
+# Every target installs what it needs (idempotently) first.
+SWIFT ?= swift
+LOUPE := .build/release/loupe
+PY := .venv/bin/python
+
+.PHONY: demo test deps build venv bench-inference fuzz clean
+
+## Main job on embedded defaults: classify the bundled sample images with the bundled model.
+demo: build
+	$(LOUPE) predict Images/samples --model Models/demo
+
+## All tests (release build), closing with "tests: N passed, M failed".
+test: deps
+	scripts/test.sh
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product loupe
+
+venv:
+	@scripts/setup-venv.sh
+
+## Inference benchmark against ONNX Runtime (QUICK=1 for a short run).
+bench-inference: deps venv
+	Benchmarks/bench-inference.sh
+
+## Fuzz the PNG and JPEG decoders (FUZZ_SECONDS per target, default 60).
+fuzz: deps
+	Fuzz/run.sh
+
+clean:
+	rm -rf .build

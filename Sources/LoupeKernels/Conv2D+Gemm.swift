@@ -1,0 +1,65 @@
+/// Convolution as GEMM, per group: `output[Mg, OH*OW] = W[Mg, Kg] x im2col[Kg, OH*OW]` with
+/// `Mg = outChannels/groups`, `Kg = (inChannels/groups)*k*k`. Rows of C are output channels, so
+/// bias is one broadcast per tile row and the residual has C's layout: both fuse into the store.
+///
+/// Work is split by 32-pixel panels: each worker packs one B panel `[Kg][32]` into its own
+/// scratch slice and sweeps all A panels over it (B stays in L1/L2, A is small and shared).
+extension Conv2D {
+    /// Output pixels per B panel (the micro-kernel's column count).
+    var gemmPanelCount: Int { (geometry.outHeight * geometry.outWidth + gemmTileCols - 1) / gemmTileCols }
+    var gemmDepth: Int { geometry.channelsPerGroup * geometry.kernel * geometry.kernel }
+    /// One B panel `[Kg][32]`, rounded to a cache line so worker slices stay 64-byte aligned.
+    var gemmScratchPerWorker: Int { roundUp(gemmDepth * gemmTileCols, 16) }
+    /// 1x1 stride-1 unpadded convs: the input `[Cin, H*W]` already is the B matrix.
+    var gemmReadsInputDirectly: Bool { geometry.kernel == 1 && geometry.stride == 1 && geometry.padding == 0 }
+
+    static func packGemmWeights(_ g: ConvGeometry, _ weights: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
+        let mg = g.outChannels / g.groups, kg = g.channelsPerGroup * g.kernel * g.kernel
+        let perGroup = roundUp(mg, gemmTileRows) * kg
+        let packed = UnsafeMutablePointer<Float>(alignedFloats: g.groups * perGroup)
+        for group in 0..<g.groups {
+            Gemm.packAPanels(rows: mg, depth: kg, a: weights + group * mg * kg, lda: kg, into: packed + group * perGroup)
+        }
+        return packed
+    }
+
+    func forwardGemm(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
+                     scratch: UnsafeMutablePointer<Float>, threads: Int) {
+        let g = geometry
+        let n = g.outHeight * g.outWidth
+        let mg = g.outChannels / g.groups, cpg = g.channelsPerGroup, kg = gemmDepth
+        let aGroupStride = roundUp(mg, gemmTileRows) * kg
+        let direct = gemmReadsInputDirectly
+        let relu = activation == .relu
+        let perWorker = gemmScratchPerWorker
+        let weightsA = UnsafePointer(packedWeights), biasPtr = UnsafePointer(packedBias)
+        Parallel.forEachSlice(count: gemmPanelCount, threads: threads) { worker, panels in
+            let bBuffer = scratch + worker * perWorker
+            for panel in panels {
+                let q0 = panel * gemmTileCols
+                let cols = min(gemmTileCols, n - q0)
+                for group in 0..<g.groups {
+                    let groupInput = input + group * cpg * g.inHeight * g.inWidth
+                    let b: UnsafePointer<Float>
+                    let bStride: Int
+                    if direct && cols == gemmTileCols {
+                        b = groupInput + q0
+                        bStride = n
+                    } else {
+                        im2colPackedPanel(g, channels: cpg, input: groupInput, firstPixel: q0, cols: cols, panel: bBuffer)
+                        b = UnsafePointer(bBuffer)
+                        bStride = gemmTileCols
+                    }
+                    for ir in stride(from: 0, to: mg, by: gemmTileRows) {
+                        let oc0 = group * mg + ir
+                        let epilogue = GemmEpilogue(accumulate: false, bias: biasPtr + oc0,
+                                                    residual: residual.map { $0 + oc0 * n + q0 }, relu: relu)
+                        gemmMicrokernel8x32(kc: kg, a: weightsA + group * aGroupStride + ir * kg, b: b, bStride: bStride,
+                                            c: output + oc0 * n + q0, ldc: n, rows: min(gemmTileRows, mg - ir), cols: cols,
+                                            epilogue: epilogue)
+                    }
+                }
+            }
+        }
+    }
+}

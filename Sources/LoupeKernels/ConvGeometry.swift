@@ -1,0 +1,79 @@
+/// Shape of one 2-D convolution on a single image in CHW layout.
+///
+/// Input `[inChannels, inHeight, inWidth]`, weights `[outChannels, inChannels / groups, kernel, kernel]`,
+/// output `[outChannels, outHeight, outWidth]`. Padding is symmetric zero padding.
+public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
+    public var inChannels: Int
+    public var outChannels: Int
+    public var inHeight: Int
+    public var inWidth: Int
+    public var kernel: Int
+    public var stride: Int
+    public var padding: Int
+    public var groups: Int
+
+    public init(inChannels: Int, outChannels: Int, inHeight: Int, inWidth: Int,
+                kernel: Int, stride: Int = 1, padding: Int = 0, groups: Int = 1) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.inHeight = inHeight
+        self.inWidth = inWidth
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.groups = groups
+    }
+
+    public var outHeight: Int { (inHeight + 2 * padding - kernel) / stride + 1 }
+    public var outWidth: Int { (inWidth + 2 * padding - kernel) / stride + 1 }
+    /// Input channels seen by one output channel.
+    public var channelsPerGroup: Int { inChannels / groups }
+    public var weightCount: Int { outChannels * channelsPerGroup * kernel * kernel }
+    public var inputCount: Int { inChannels * inHeight * inWidth }
+    public var outputCount: Int { outChannels * outHeight * outWidth }
+    /// Multiply-adds x 2 for one image.
+    public var flops: Int { 2 * outputCount * channelsPerGroup * kernel * kernel }
+
+    /// Whether the kernels accept this geometry (callers validate before building a ``Conv2D``).
+    public var isValid: Bool {
+        inChannels > 0 && outChannels > 0 && inHeight > 0 && inWidth > 0 && kernel > 0 && stride > 0
+            && padding >= 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0
+            && outHeight > 0 && outWidth > 0
+    }
+
+    public var description: String {
+        "conv \(kernel)x\(kernel)/s\(stride) p\(padding) g\(groups): \(inChannels)x\(inHeight)x\(inWidth) -> \(outChannels)x\(outHeight)x\(outWidth)"
+    }
+}
+
+/// Shape of a 2-D max or average pooling window on one CHW image (floor mode).
+public struct PoolGeometry: Hashable, Sendable {
+    public var channels: Int
+    public var inHeight: Int
+    public var inWidth: Int
+    public var kernel: Int
+    public var stride: Int
+    public var padding: Int
+
+    public init(channels: Int, inHeight: Int, inWidth: Int, kernel: Int, stride: Int, padding: Int = 0) {
+        self.channels = channels
+        self.inHeight = inHeight
+        self.inWidth = inWidth
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+    }
+
+    public var outHeight: Int { (inHeight + 2 * padding - kernel) / stride + 1 }
+    public var outWidth: Int { (inWidth + 2 * padding - kernel) / stride + 1 }
+    public var isValid: Bool {
+        channels > 0 && inHeight > 0 && inWidth > 0 && kernel > 0 && stride > 0 && padding >= 0
+            && padding * 2 < kernel + 1 && outHeight > 0 && outWidth > 0
+    }
+}
+
+/// Activation fused into the end of a kernel.
+public enum Activation: String, Sendable, Codable {
+    case none
+    case relu
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+
+@main
+struct Loupe: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loupe",
+        abstract: "Machine-vision quality inspection: decide good or defective for every part, on the CPU.",
+        discussion: """
+        Start here:
+          loupe predict Images/samples --model Models/demo     classify the bundled sample images
+          loupe predict part.png --json                         the same, as JSON for machines
+          loupe model info Models/ElpvNet-ref                    what a model is made of
+          loupe import-onnx net.onnx --out Models/mine           bring a model trained in PyTorch
+
+        Every command has its own --help.
+        """,
+        subcommands: [
+            PredictCommand.self, ModelCommand.self, ImportONNXCommand.self,
+            // BEGIN issue-4 commands
+            // END issue-4
+            // BEGIN issue-5 commands
+            // END issue-5
+        ]
+    )
+}

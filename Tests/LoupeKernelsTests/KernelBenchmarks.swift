@@ -1,0 +1,106 @@
+import XCTest
+import LoupeKernels
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Prints throughput; asserts nothing. Runs only with LOUPE_KERNEL_BENCH=1 so `swift test` stays fast:
+///   LOUPE_KERNEL_BENCH=1 swift test -c release --scratch-path .build-kernels --filter KernelBenchmarks
+final class KernelBenchmarks: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(ProcessInfo.processInfo.environment["LOUPE_KERNEL_BENCH"] == "1", "set LOUPE_KERNEL_BENCH=1")
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    /// Median seconds of `repeats` runs of `body` (after one warm-up).
+    static func median(repeats: Int, _ body: () -> Void) -> Double {
+        body()
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let t0 = now()
+            body()
+            times.append(now() - t0)
+        }
+        return times.sorted()[repeats / 2]
+    }
+
+    /// Fastest of `repeats` runs: on this shared 2-core machine the minimum is the stable statistic
+    /// (the median moves 5-40 % with other engineers' builds).
+    static func fastest(repeats: Int, _ body: () -> Void) -> Double {
+        body()
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            let t0 = now()
+            body()
+            best = min(best, now() - t0)
+        }
+        return best
+    }
+
+    func testGemm512() {
+        // Best of 5 probes: a peak is a maximum, and other processes only ever lower a probe.
+        let peak = (0..<5).map { _ in Gemm.measureFMAPeak(seconds: 0.1) }.max()!
+        var rng = SplitMix64(seed: 3)
+        for s in [256, 512, 1024] {
+            let a = rng.floats(s * s), b = rng.floats(s * s)
+            var c = [Float](repeating: 0, count: s * s)
+            let t = Self.fastest(repeats: 11) {
+                Gemm.sgemm(m: s, n: s, k: s, a: a, lda: s, b: b, ldb: s, c: &c, ldc: s, accumulate: false)
+            }
+            let gflops = 2 * Double(s * s * s) / t / 1e9
+            print(String(format: "BENCH sgemm %d^3: %.1f GFLOPS = %.1f%% of measured FMA peak %.1f GFLOPS", s, gflops, 100 * gflops / peak, peak))
+        }
+    }
+}
+
+extension KernelBenchmarks {
+    /// ElpvNet-ref's 9 convs (1x300x300 input, batch 1, padding 1, no bias, ReLU fused), per layer and total,
+    /// with the algorithm Conv2D picks and with plain GEMM for comparison.
+    func testElpvNetConvLayers() {
+        let layers: [ConvGeometry] = [
+            ConvGeometry(inChannels: 1, outChannels: 16, inHeight: 300, inWidth: 300, kernel: 3, stride: 2, padding: 1),
+            ConvGeometry(inChannels: 16, outChannels: 16, inHeight: 150, inWidth: 150, kernel: 3, stride: 1, padding: 1),
+            ConvGeometry(inChannels: 16, outChannels: 16, inHeight: 150, inWidth: 150, kernel: 3, stride: 1, padding: 1),
+            ConvGeometry(inChannels: 16, outChannels: 32, inHeight: 150, inWidth: 150, kernel: 3, stride: 2, padding: 1),
+            ConvGeometry(inChannels: 32, outChannels: 32, inHeight: 75, inWidth: 75, kernel: 3, stride: 1, padding: 1),
+            ConvGeometry(inChannels: 32, outChannels: 64, inHeight: 75, inWidth: 75, kernel: 3, stride: 2, padding: 1),
+            ConvGeometry(inChannels: 64, outChannels: 64, inHeight: 38, inWidth: 38, kernel: 3, stride: 1, padding: 1),
+            ConvGeometry(inChannels: 64, outChannels: 128, inHeight: 38, inWidth: 38, kernel: 3, stride: 2, padding: 1),
+            ConvGeometry(inChannels: 128, outChannels: 128, inHeight: 19, inWidth: 19, kernel: 3, stride: 1, padding: 1),
+        ]
+        let peak = (0..<5).map { _ in Gemm.measureFMAPeak(seconds: 0.1) }.max()!
+        print(String(format: "BENCH FMA peak (1 thread) %.1f GFLOPS", peak))
+        for threads in [1, 2] {
+            var totalChosen = 0.0, totalGemm = 0.0, flops = 0
+            for (i, g) in layers.enumerated() {
+                var rng = SplitMix64(seed: UInt64(i))
+                let weights = rng.floats(g.weightCount), input = rng.floats(g.inputCount)
+                var times: [ConvAlgorithm: Double] = [:]
+                var order: [ConvAlgorithm] = [Conv2D.defaultAlgorithm(for: g)]
+                if order[0] != .gemm { order.append(.gemm) }
+                for algorithm in order {
+                    let conv = Conv2D(geometry: g, weights: weights, bias: nil, activation: .relu, algorithm: algorithm)
+                    let scratch = AlignedBuffer(count: conv.scratchCount(threads: threads))
+                    let output = AlignedBuffer(count: g.outputCount)
+                    times[algorithm] = Self.fastest(repeats: 31) {
+                        conv.forward(input: input, output: output.pointer, scratch: scratch.pointer, threads: threads)
+                    }
+                }
+                let chosen = times[order[0]]!, gemm = times[.gemm]!
+                totalChosen += chosen
+                totalGemm += gemm
+                flops += g.flops
+                print(String(format: "BENCH t%d L%d %@: %@ %.3f ms (%.1f eff. GFLOPS) | gemm %.3f ms (%.1f GFLOPS)", threads, i,
+                             g.description, order[0].rawValue, chosen * 1e3, Double(g.flops) / chosen / 1e9, gemm * 1e3,
+                             Double(g.flops) / gemm / 1e9))
+            }
+            print(String(format: "BENCH t%d total 9 convs (%.3f GFLOP): chosen %.3f ms (%.1f eff. GFLOPS), all-gemm %.3f ms", threads,
+                         Double(flops) / 1e9, totalChosen * 1e3, Double(flops) / totalChosen / 1e9, totalGemm * 1e3))
+        }
+    }
+}

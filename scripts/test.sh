@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds and runs every test in release mode (the SIMD paths are what ships), then prints
+# one plain summary line "tests: N passed, M failed". Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+swift build -c release --build-tests
+set +e
+swift test -c release --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# XCTest prints "Executed N tests, with M failures" per suite; the last one is the total.
+summary=$(grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -1 || true)
+executed=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
+failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
+if [ -z "$summary" ] || [ "${executed:-0}" -eq 0 ]; then
+    echo "tests: no tests ran (swift test exit status $status)"
+    exit 1
+fi
+echo "tests: $((executed - failed)) passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
