@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
         // BEGIN issue-5 (MES adapter) dependencies
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         // END issue-5
     ],
     targets: [
@@ -57,16 +58,37 @@ let package = Package(
             swiftSettings: speed
         ),
         // BEGIN issue-4 (V4L2 capture) targets
+        .target(name: "CV4L2"),
+        .target(name: "LoupeCapture", dependencies: ["CV4L2", "LoupeImaging", "LoupeTensor", "CImageCodecs"], swiftSettings: speed),
+        .testTarget(name: "LoupeCaptureTests", dependencies: ["LoupeCapture", "LoupeImaging"], swiftSettings: speed),
+        // In-guest check run by scripts/test-vivid.sh inside qemu against the vivid driver.
+        .executableTarget(name: "loupe-v4l2-check", dependencies: ["LoupeCapture"], path: "Tests/V4L2Guest/Check", swiftSettings: speed),
+        // Host benchmark of frame → network input (make bench-capture).
+        .executableTarget(name: "loupe-capture-bench", dependencies: ["LoupeCapture"], path: "Tests/V4L2Guest/Bench", swiftSettings: speed),
         // END issue-4
         // BEGIN issue-5 (MES adapter) targets
+        // MES adapter: CMosquitto (libmosquitto) → LoupeMES (result record, GRDB outbox, MQTT link,
+        // Modbus TCP reject path, fail-safe) → loupe CLI and loupe-mes-sim (the chaos tests' station).
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .target(
+            name: "LoupeMES",
+            dependencies: ["CMosquitto", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: speed
+        ),
+        // Peers the MES tests and bench start (mosquitto, pymodbus) and a stand-in MES subscriber.
+        .target(name: "LoupeMESPeers", dependencies: ["LoupeMES"], path: "Tests/MESChaos/Peers", swiftSettings: speed),
+        .executableTarget(name: "loupe-mes-sim", dependencies: ["LoupeMES", "LoupeMESPeers"], path: "Tests/MESChaos/StationSim", swiftSettings: speed),
+        .testTarget(name: "LoupeMESTests", dependencies: ["LoupeMES", "LoupeMESPeers"], swiftSettings: speed),
         // END issue-5
         .executableTarget(
             name: "loupe",
             dependencies: [
                 "LoupeImaging", "LoupeModel", "LoupeInference", "LoupeONNX", "LoupeInspection", "LoupeSynth",
                 // BEGIN issue-4 loupe dependencies
+                "LoupeCapture",
                 // END issue-4
                 // BEGIN issue-5 loupe dependencies
+                "LoupeMES",
                 // END issue-5
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

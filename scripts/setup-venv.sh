@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-want="numpy onnx==1.23.2 onnxruntime==1.32.0 torch==2.13.0+cpu"
-if ! "$VENV/bin/python" -c "import numpy, onnx, onnxruntime, torch" 2>/dev/null; then
+want="numpy pillow onnx==1.23.2 onnxruntime==1.32.0 torch==2.13.0+cpu"
+if ! "$VENV/bin/python" -c "import numpy, PIL, onnx, onnxruntime, torch" 2>/dev/null; then
     # torch's CPU build: pip on this kind of machine also looks in a local wheel folder
     # (PIP_FIND_LINKS); elsewhere add --index-url https://download.pytorch.org/whl/cpu.
     "$VENV/bin/pip" install -q $want

@@ -8,8 +8,11 @@ extension Conv2D {
     /// Output pixels per B panel (the micro-kernel's column count).
     var gemmPanelCount: Int { (geometry.outHeight * geometry.outWidth + gemmTileCols - 1) / gemmTileCols }
     var gemmDepth: Int { geometry.channelsPerGroup * geometry.kernel * geometry.kernel }
-    /// One B panel `[Kg][32]`, rounded to a cache line so worker slices stay 64-byte aligned.
-    var gemmScratchPerWorker: Int { roundUp(gemmDepth * gemmTileCols, 16) }
+    /// One B panel `[Kg][32]` plus the SIMD packer's store slack, rounded to a cache line so worker
+    /// slices stay 64-byte aligned.
+    var gemmScratchPerWorker: Int { roundUp(gemmDepth * gemmTileCols + im2colPanelSlack, 16) + gemmRunTableFloats }
+    /// The SIMD packer's run table (Ints) at the end of each worker slice, in Float-sized units.
+    var gemmRunTableFloats: Int { im2colSIMDSupports(geometry) ? roundUp(2 * im2colRunTableCount(geometry), 16) : 0 }
     /// 1x1 stride-1 unpadded convs: the input `[Cin, H*W]` already is the B matrix.
     var gemmReadsInputDirectly: Bool { geometry.kernel == 1 && geometry.stride == 1 && geometry.padding == 0 }
 
@@ -32,9 +35,13 @@ extension Conv2D {
         let direct = gemmReadsInputDirectly
         let relu = activation == .relu
         let perWorker = gemmScratchPerWorker
+        let simdPacker = im2colSIMDSupports(g)
+        let inputEnd = input + g.inputCount
         let weightsA = UnsafePointer(packedWeights), biasPtr = UnsafePointer(packedBias)
         Parallel.forEachSlice(count: gemmPanelCount, threads: threads) { worker, panels in
             let bBuffer = scratch + worker * perWorker
+            let runTable = UnsafeMutableRawPointer(bBuffer + roundUp(kg * gemmTileCols + im2colPanelSlack, 16))
+                .assumingMemoryBound(to: Int.self)
             for panel in panels {
                 let q0 = panel * gemmTileCols
                 let cols = min(gemmTileCols, n - q0)
@@ -46,7 +53,12 @@ extension Conv2D {
                         b = groupInput + q0
                         bStride = n
                     } else {
-                        im2colPackedPanel(g, channels: cpg, input: groupInput, firstPixel: q0, cols: cols, panel: bBuffer)
+                        if simdPacker {
+                            im2colPackedPanelSIMD(g, channels: cpg, input: groupInput, inputEnd: inputEnd, firstPixel: q0, cols: cols,
+                                                  panel: bBuffer, table: runTable)
+                        } else {
+                            im2colPackedPanel(g, channels: cpg, input: groupInput, firstPixel: q0, cols: cols, panel: bBuffer)
+                        }
                         b = UnsafePointer(bBuffer)
                         bStride = gemmTileCols
                     }

@@ -80,8 +80,9 @@ public struct CellSynthesizer: Sendable {
         if let conductance {
             for k in canvasDefects.indices where canvasDefects[k].kind == .inactiveArea {
                 guard let rows = canvasDefects[k].isolatedRows else { continue }
-                let n = look.side
-                for y in rows { for x in 0..<n where conductance[y * n + x] < 0.8 { canvasDefects[k].bounds.add(x, y) } }
+                // The emitter blur in `finish()` spreads the dark region a few rows past the crack.
+                let n = look.side, spread = Int((2 * look.scale).rounded()) + 1
+                for y in max(rows.lowerBound - spread, 0)...min(rows.upperBound + spread, n - 1) { for x in 0..<n where conductance[y * n + x] < 0.8 { canvasDefects[k].bounds.add(x, y) } }
             }
         }
 
@@ -142,15 +143,18 @@ public struct CellSynthesizer: Sendable {
                         let x0 = Int(u.rounded(.down)), y0 = Int(v.rounded(.down))
                         let fx = u - Float(x0), fy = v - Float(y0)
                         var cellValue: Float = 0, coverage: Float = 0
-                        for (oy, wy) in [(0, 1 - fy), (1, fy)] {
-                            let cy = y0 + oy
-                            guard cy >= 0, cy < side else { continue }
-                            for (ox, wx) in [(0, 1 - fx), (1, fx)] {
-                                let cx = x0 + ox
-                                guard cx >= 0, cx < side else { continue }
-                                let w = wx * wy * alpha[cy * side + cx]
-                                cellValue += w * value[cy * side + cx]
-                                coverage += w
+                        if x0 >= -1, y0 >= -1, x0 < side, y0 < side {
+                            for oy in 0...1 {
+                                let cy = y0 + oy
+                                guard cy >= 0, cy < side else { continue }
+                                let wy = oy == 0 ? 1 - fy : fy
+                                for ox in 0...1 {
+                                    let cx = x0 + ox
+                                    guard cx >= 0, cx < side else { continue }
+                                    let w = (ox == 0 ? 1 - fx : fx) * wy * alpha[cy * side + cx]
+                                    cellValue += w * value[cy * side + cx]
+                                    coverage += w
+                                }
                             }
                         }
                         let cellPart = coverage > 0 ? cellValue / coverage : 0

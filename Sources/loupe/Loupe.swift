@@ -15,8 +15,9 @@ struct Loupe: ParsableCommand {
         Every command has its own --help.
         """,
         subcommands: [
-            PredictCommand.self, ModelCommand.self, ImportONNXCommand.self,
+            PredictCommand.self, ModelCommand.self, ImportONNXCommand.self, SynthCommand.self,
             // BEGIN issue-4 commands
+            CamerasCommand.self, CaptureCommand.self,
             // END issue-4
             // BEGIN issue-5 commands
             // END issue-5

@@ -167,6 +167,22 @@ final class DecodeErrorTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(start), 1.0)
     }
 
+    /// Regression (Fuzz/run.sh png, out-of-memory): a chunk header declaring a 2 GB zTXt in
+    /// a 46-byte file made libpng malloc 2 GB (it only warns about oversized chunks). The
+    /// shim now checks declared chunk lengths against the data before libpng runs.
+    func testChunkDeclaringMoreBytesThanTheFileIsTruncatedWithoutAllocating() throws {
+        let ihdr = bigEndian(13) + bigEndian(9) + [8, 4, 0, 0, 0]
+        let png = ImageFormat.pngSignature + pngChunk("IHDR", ihdr) + bigEndian(0x7700_0001) + Array("zTXt".utf8) + Array("IDAT".utf8)
+        assertImagingError(try ImageDecoder.decode(data: png, name: "ztxt-bomb.png"), mentions: "ztxt-bomb.png", "truncated") {
+            if case .truncated(_, .png, let detail) = $0 { return detail.contains("zTXt") } else { return false }
+        }
+        // Second finding: the file ends right after the chunk header (no room for a CRC).
+        let headerOnly = ImageFormat.pngSignature + pngChunk("IHDR", ihdr) + bigEndian(0x7E00_0002) + Array("iTXt".utf8) + [0x54]
+        assertImagingError(try ImageDecoder.decode(data: headerOnly, name: "itxt-bomb.png"), mentions: "itxt-bomb.png", "truncated") {
+            if case .truncated(_, .png, let detail) = $0 { return detail.contains("iTXt") } else { return false }
+        }
+    }
+
     func testPNGOverCallerLimitIsTooLarge() throws {
         let image = try Image(width: 20, height: 10, channels: 1, pixels: [UInt8](repeating: 9, count: 200))
         let png = try ImageEncoder.pngData(image)

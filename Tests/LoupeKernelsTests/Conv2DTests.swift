@@ -65,6 +65,34 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
+    /// The SIMD im2col packer (stride 1 and 2) at panel edges: output widths below, equal to and above
+    /// the 16-float store chunk and the 32-pixel panel, runs split across output rows, padded borders,
+    /// and the last input row (where a vector load would pass the end of the input).
+    func testGemmPackerAtPanelEdges() {
+        var seed: UInt64 = 900
+        for stride in [1, 2] {
+            for outW in [1, 2, 15, 16, 17, 31, 32, 33, 38, 64, 75] {
+                for (k, padding) in [(3, 1), (3, 0), (1, 0), (5, 2)] {
+                    for (cin, cout) in [(1, 16), (3, 8), (16, 32)] {
+                        let w = (outW - 1) * stride + k - 2 * padding
+                        for h in [max(1, k - 2 * padding), 7] {
+                            let g = ConvGeometry(inChannels: cin, outChannels: cout, inHeight: h, inWidth: w, kernel: k,
+                                                 stride: stride, padding: padding)
+                            guard w > 0, g.isValid, g.outWidth == outW else { continue }
+                            seed += 1
+                            let c = Case(geometry: g, bias: seed % 2 == 0, residual: seed % 3 == 0, activation: seed % 4 < 2 ? .relu : .none)
+                            for threads in [1, 2] {
+                                let r = run(c, .gemm, threads: threads, seed: seed)
+                                let kk = Float(cin * k * k)
+                                assertClose(r.got, r.want, atol: 1e-5 * kk.squareRoot(), rtol: 1e-4, "\(g) threads \(threads)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testWinogradMatchesReference() {
         var seed: UInt64 = 500
         for (h, w) in Self.sizes + [(4, 4), (8, 9), (75, 75)] {

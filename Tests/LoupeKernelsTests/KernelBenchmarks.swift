@@ -104,3 +104,37 @@ extension KernelBenchmarks {
         }
     }
 }
+
+extension KernelBenchmarks {
+    /// Cost of one `Parallel.forEachSlice(threads: 2)` call with an empty body, and how often the
+    /// second slice really ran on another thread (on a loaded machine it often does not).
+    func testParallelDispatchOverhead() {
+        let calls = 2000
+        var otherThread = 0
+        let mainID = pthread_self()
+        let seconds = Self.fastest(repeats: 5) {
+            for _ in 0..<calls {
+                Parallel.forEachSlice(count: 2, threads: 2) { worker, _ in
+                    if worker == 1 && pthread_equal(pthread_self(), mainID) == 0 { otherThread += 1 }
+                }
+            }
+        }
+        print(String(format: "BENCH Parallel.forEachSlice(threads: 2) empty: %.2f us per call; slice 1 on another thread in %d of %d calls",
+                     seconds / Double(calls) * 1e6, otherThread, calls * 6))
+        // 200 us of work per slice: does the second slice overlap the first?
+        for threads in [1, 2] {
+            var ran = 0
+            let t = Self.median(repeats: 21) {
+                Parallel.forEachSlice(count: 2, threads: threads) { worker, slices in
+                    for _ in slices {
+                        let end = Self.now() + 200e-6
+                        while Self.now() < end {}
+                    }
+                    if worker == 1 && pthread_equal(pthread_self(), mainID) == 0 { ran += 1 }
+                }
+            }
+            print(String(format: "BENCH 2 x 200 us slices, threads %d: median %.0f us (ideal %d); slice 1 on another thread in %d of 22",
+                         threads, t * 1e6, threads == 1 ? 400 : 200, ran))
+        }
+    }
+}

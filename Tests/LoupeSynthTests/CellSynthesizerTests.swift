@@ -118,12 +118,11 @@ final class CellSynthesizerTests: XCTestCase {
             let twinMean = mean(inactive.map { twin.pixels[$0] })
             XCTAssertLessThan(darkMean, 0.5 * twinMean, "cell \(index) \(kind)")
             let box = cell.defects[0].boundingBox
-            for i in inactive {
-                XCTAssertTrue(box.x <= i % cell.width && i % cell.width < box.x + box.width
-                              && box.y <= i / cell.width && i / cell.width < box.y + box.height,
-                              "cell \(index): inactive pixel outside its box \(box)")
-                break
+            let outside = inactive.filter { i in
+                !(box.x <= i % cell.width && i % cell.width < box.x + box.width
+                  && box.y <= i / cell.width && i / cell.width < box.y + box.height)
             }
+            XCTAssertEqual(outside.count, 0, "cell \(index): inactive pixels outside the box \(box)")
         }
     }
 

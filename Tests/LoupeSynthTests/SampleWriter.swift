@@ -47,3 +47,24 @@ final class SampleWriter: XCTestCase {
         try ImageEncoder.writePNG(try Image(width: sheetWidth, height: sheetHeight, channels: 1, pixels: sheet), to: path)
     }
 }
+
+/// Prints generation time per cell; meaningful only in release (`swift test -c release`):
+///
+///     LOUPE_SYNTH_TIMING=1 swift test -c release --filter LoupeSynthTests.SynthTiming
+final class SynthTiming: XCTestCase {
+    func testPrintGenerationTime() throws {
+        guard ProcessInfo.processInfo.environment["LOUPE_SYNTH_TIMING"] != nil else {
+            throw XCTSkip("set LOUPE_SYNTH_TIMING to time the generator")
+        }
+        let synth = CellSynthesizer(seed: 1)
+        for (kind, defects) in [(CellType.mono, [DefectKind]()), (.poly, []), (.mono, [.crack, .inactiveArea]),
+                                (.poly, [.crack, .fingerInterruption, .materialDefect])] {
+            let count = 40
+            let start = DispatchTime.now().uptimeNanoseconds
+            var checksum = 0
+            for index in 0..<count { checksum &+= Int(synth.make(index: index, kind: kind, defects: defects).pixels[45_150]) }
+            let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(count)
+            print("300x300 \(kind) \(defects.map(\.rawValue)): \(String(format: "%.2f", milliseconds)) ms/cell (checksum \(checksum))")
+        }
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+import LoupeMES
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Peers for the MES tests and the bench, all on 127.0.0.1 with free ports: a real `mosquitto`
+/// broker, a real Modbus TCP server (pymodbus) and a stand-in MES that subscribes to results.
+public enum PeerError: Error, CustomStringConvertible {
+    case missing(String)
+    case notReady(String)
+    public var description: String {
+        switch self {
+        case let .missing(s): return "peer missing: \(s)"
+        case let .notReady(s): return "peer not ready: \(s)"
+        }
+    }
+}
+
+/// A TCP port that was free a moment ago.
+public func freePort() -> Int {
+    let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(s) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// True once something accepts TCP connections on 127.0.0.1:port.
+public func waitListening(port: Int, timeout: Double) -> Bool {
+    let until = Clock.mono() + timeout
+    while Clock.mono() < until {
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        close(s)
+        if rc == 0 { return true }
+        usleep(5_000)
+    }
+    return false
+}
+
+/// A `mosquitto` broker with persistence in its own folder; can be killed and restarted on the same port.
+public final class MosquittoPeer {
+    public let port: Int
+    public let dir: String
+    public private(set) var process: Process?
+    public static let binary = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// - Parameter users: when given, anonymous login is refused and only these user/password pairs are accepted.
+    public init(users: [String: String]? = nil) throws {
+        guard Self.binary != nil else { throw PeerError.missing("mosquitto (apt-get install mosquitto)") }
+        port = freePort()
+        dir = NSTemporaryDirectory() + "loupe-mosquitto-\(getpid())-\(port)"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var conf = """
+            listener \(port) 127.0.0.1
+            persistence true
+            persistence_location \(dir)/
+            autosave_interval 1
+            max_queued_messages 100000
+            max_inflight_messages 0
+            log_dest file \(dir)/mosquitto.log
+
+            """
+        if let users {
+            guard let passwd = ["/usr/bin/mosquitto_passwd", "/usr/sbin/mosquitto_passwd"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+                throw PeerError.missing("mosquitto_passwd")
+            }
+            let file = dir + "/passwd"
+            FileManager.default.createFile(atPath: file, contents: Data())
+            for (u, p) in users {
+                let proc = Process()
+                proc.executableURL = URL(fileURLWithPath: passwd)
+                proc.arguments = ["-b", file, u, p]
+                try proc.run(); proc.waitUntilExit()
+            }
+            conf += "allow_anonymous false\npassword_file \(file)\n"
+        } else {
+            conf += "allow_anonymous true\n"
+        }
+        try conf.write(toFile: dir + "/mosquitto.conf", atomically: true, encoding: .utf8)
+        try start()
+    }
+
+    public func start() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary!)
+        p.arguments = ["-c", dir + "/mosquitto.conf"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        process = p
+        guard waitListening(port: port, timeout: 5) else { throw PeerError.notReady("mosquitto on port \(port) (log: \(dir)/mosquitto.log)") }
+    }
+
+    /// SIGKILL (no chance to save state) or SIGTERM, then wait for the exit.
+    public func stop(kill: Bool = true) {
+        guard let p = process, p.isRunning else { process = nil; return }
+        Glibc.kill(p.processIdentifier, kill ? SIGKILL : SIGTERM)
+        p.waitUntilExit()
+        process = nil
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
+
+/// A Modbus TCP server (pymodbus in the test venv) standing in for the PLC.
+public final class PLCPeer {
+    public let port: Int
+    public let process: Process
+
+    /// The venv python: $LOUPE_TEST_PYTHON, else <repo>/.venv-test/bin/python.
+    public static func python(repo: String) -> String? {
+        if let p = ProcessInfo.processInfo.environment["LOUPE_TEST_PYTHON"] { return p }
+        let p = repo + "/.venv-test/bin/python"
+        return FileManager.default.isExecutableFile(atPath: p) ? p : nil
+    }
+
+    public init(repo: String) throws {
+        guard let python = Self.python(repo: repo) else {
+            throw PeerError.missing("\(repo)/.venv-test/bin/python with pymodbus — run scripts/setup-test-venv.sh")
+        }
+        port = freePort()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [repo + "/Tests/peers/mes_plc_peer.py", String(port)]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        guard waitListening(port: port, timeout: 15) else {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            throw PeerError.notReady("pymodbus peer on port \(port)")
+        }
+    }
+
+    /// Freezes the PLC (SIGSTOP): connections stay open, nothing answers.
+    public func freeze() { Glibc.kill(process.processIdentifier, SIGSTOP) }
+    public func thaw() { Glibc.kill(process.processIdentifier, SIGCONT) }
+
+    deinit {
+        Glibc.kill(process.processIdentifier, SIGCONT)
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+/// A stand-in MES: a persistent-session subscriber that records every result id it receives
+/// (counting duplicates) and, in `ackResults` mode, acknowledges each on the station's ack topic.
+public final class MESSubscriber: @unchecked Sendable {
+    public let link: MQTTLink
+    private let topics: MESPublisher.Topics
+    private let ackResults: Bool
+    private let lock = NSLock()
+    private var seen: [String: Int] = [:]
+    private var replayedIds: Set<String> = []
+    private var other: [(String, Data)] = []
+    public var onResult: ((ResultRecord) -> Void)?
+
+    public init(port: Int, topics: MESPublisher.Topics, clientId: String = "mes-sim", ackResults: Bool) throws {
+        self.topics = topics
+        self.ackResults = ackResults
+        var o = MQTTLink.Options(port: port, clientId: clientId)
+        o.reconnectMinS = 1
+        o.reconnectMaxS = 2
+        link = try MQTTLink(options: o)
+        link.onConnect = { [unowned self] rc in
+            guard rc == 0 else { return }
+            try? self.link.subscribe(topics.results)
+            try? self.link.subscribe(topics.commandAcks)
+            try? self.link.subscribe(topics.state)
+        }
+        link.onMessage = { [unowned self] topic, payload in self.received(topic, payload) }
+        try link.start()
+    }
+
+    private func received(_ topic: String, _ payload: Data) {
+        guard topic == topics.results else { lock.lock(); other.append((topic, payload)); lock.unlock(); return }
+        guard let r = try? ResultRecord.decode(payload, source: topic) else { return }
+        lock.lock()
+        seen[r.resultId, default: 0] += 1
+        if r.replayed { replayedIds.insert(r.resultId) }
+        lock.unlock()
+        onResult?(r)
+        if ackResults {
+            _ = link.publish(topic: topics.resultAcks, payload: Data(#"{"resultIds":["\#(r.resultId)"]}"#.utf8))
+        }
+    }
+
+    /// Distinct result ids received.
+    public var distinct: Int { lock.lock(); defer { lock.unlock() }; return seen.count }
+    /// Deliveries beyond the first, summed over ids.
+    public var duplicates: Int { lock.lock(); defer { lock.unlock() }; return seen.values.reduce(0) { $0 + $1 - 1 } }
+    public var ids: Set<String> { lock.lock(); defer { lock.unlock() }; return Set(seen.keys) }
+    public var replayed: Set<String> { lock.lock(); defer { lock.unlock() }; return replayedIds }
+    /// Messages on other topics (state, command acks), in arrival order.
+    public var messages: [(String, Data)] { lock.lock(); defer { lock.unlock() }; return other }
+
+    /// Waits until `count` distinct ids arrived; true if they did.
+    public func wait(distinct count: Int, timeout: Double) -> Bool {
+        let until = Clock.mono() + timeout
+        while Clock.mono() < until { if distinct >= count { return true }; usleep(10_000) }
+        return distinct >= count
+    }
+
+    public func waitMessage(topic: String, timeout: Double, where match: (Data) -> Bool = { _ in true }) -> Data? {
+        let until = Clock.mono() + timeout
+        while Clock.mono() < until {
+            if let m = messages.last(where: { $0.0 == topic && match($0.1) }) { return m.1 }
+            usleep(10_000)
+        }
+        return nil
+    }
+
+    public func stop() { link.stop() }
+}

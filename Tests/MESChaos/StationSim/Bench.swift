@@ -1,0 +1,7 @@
+import Foundation
+import LoupeMES
+import LoupeMESPeers
+
+func runBench(_ args: [String]) throws {
+    fail("bench: not yet")
+}
