@@ -59,7 +59,10 @@ let package = Package(
         ),
         // BEGIN issue-4 (V4L2 capture) targets
         .target(name: "CV4L2"),
-        .target(name: "LoupeCapture", dependencies: ["CV4L2", "LoupeImaging", "LoupeTensor", "CImageCodecs"], swiftSettings: speed),
+        // Baseline-compiled; its AVX-512 kernel has a function target attribute and runtime dispatch.
+        .target(name: "CCaptureKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "LoupeCapture", dependencies: ["CV4L2", "CCaptureKernels", "LoupeImaging", "LoupeTensor", "CImageCodecs"],
+                swiftSettings: speed),
         .testTarget(name: "LoupeCaptureTests", dependencies: ["LoupeCapture", "LoupeImaging"], swiftSettings: speed),
         // In-guest check run by scripts/test-vivid.sh inside qemu against the vivid driver.
         .executableTarget(name: "loupe-v4l2-check", dependencies: ["LoupeCapture"], path: "Tests/V4L2Guest/Check", swiftSettings: speed),

@@ -76,7 +76,7 @@ def main():
             loss.backward()
             opt.step()
             sched.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
         print(f"epoch {epoch + 1}/{a.epochs}: loss {total / len(xt):.4f}, val accuracy {accuracy(net, xv, yv):.4f}", flush=True)
     net.eval()
     acc = accuracy(net, xv, yv)

@@ -1,3 +1,4 @@
+import CCaptureKernels
 import CImageCodecs
 import LoupeImaging
 
@@ -10,11 +11,12 @@ import LoupeImaging
 /// (except MJPEG, which decodes into a buffer also allocated once).
 ///
 /// How: a frame is read as up to three *components* (Y or gray; or R, G, B; or Y, U, V),
-/// each an 8-bit sample reachable at a byte offset in a row. Column tables hold, per output
-/// column, the byte offsets of the left and right neighbour of every component, so the
-/// horizontal pass is the same gather for every format. Two horizontally resized rows per
-/// component are kept and blended vertically, then a per-format linear map (BT.601 for
-/// YUV) gives gray or RGB in 0...1, clamped, then `(v - mean) / std`.
+/// each an 8-bit sample at a known byte offset in a row of its plane. Per output row, the
+/// two source rows are blended vertically over the byte span the region covers (contiguous,
+/// vectorised); then per component a horizontal lerp picks the left and right neighbour
+/// from that blended span by column tables (the same code for every format; AVX-512
+/// permutes from `CCaptureKernels` when the CPU has them); then a per-format linear map
+/// (BT.601 limited range for YUV) gives gray or RGB in 0...1, clamped, then `(v - mean) / std`.
 ///
 /// Geometry: half-pixel centres as ``ResizePlan``, over the region; chroma is sampled at
 /// the chroma site of each luma neighbour (nearest chroma, no extra chroma filtering).
@@ -30,18 +32,41 @@ public final class FrameConverter {
     /// Floats written per frame: `channels * outputHeight * outputWidth`, `(C, H, W)`.
     public var outputCount: Int { channels * outputHeight * outputWidth }
 
-    /// One sampled component: where its rows start and how its columns are found.
-    struct Component {
-        /// Byte offset of the component's plane (NV12's UV plane follows the Y plane).
-        var planeOffset: Int
+    /// One plane of the frame (NV12 has two) and the byte span of a row the region covers.
+    struct Plane: Equatable {
+        /// Byte offset of the plane (NV12's UV plane follows the Y plane).
+        var offset: Int
         var bytesPerLine: Int
         /// Source row r reads plane row `r >> rowShift` (1 for NV12 chroma).
         var rowShift: Int
-        /// Per output column: byte offsets in a row of the left and right neighbour sample.
-        var left: UnsafeMutablePointer<Int32>
-        var right: UnsafeMutablePointer<Int32>
+        /// Bytes of a row the region's columns touch: `spanStart ..< spanStart + spanLength`.
+        var spanStart: Int
+        var spanLength: Int
     }
 
+    /// One sampled component: its plane, and per output column the index of the left and
+    /// right neighbour sample within the plane's vertically blended span.
+    struct Component {
+        var plane: Int
+        var left: UnsafeMutablePointer<Int32>
+        var right: UnsafeMutablePointer<Int32>
+        /// The same columns cut into blocks whose samples fit a 32-float window, for the
+        /// AVX-512 permute kernel: per block 16 lanes of window-local left/right indices and weights.
+        var blocks: UnsafeMutablePointer<loupe_resample_block>
+        var blockCount: Int
+        var blockLeft: UnsafeMutablePointer<Int32>
+        var blockRight: UnsafeMutablePointer<Int32>
+        var blockWeight: UnsafeMutablePointer<Float>
+    }
+
+    /// True when the CPU has AVX-512F: the horizontal pass then runs the permute kernel of
+    /// `CCaptureKernels`; otherwise (or when a test turns it off) the portable Swift loops.
+    public static let cpuHasAVX512 = loupe_capture_has_avx512() != 0
+    var useAVX512 = FrameConverter.cpuHasAVX512
+
+    let planes: [Plane]
+    /// Per plane: one vertically blended span (`spanLength` floats).
+    let planeRows: [UnsafeMutablePointer<Float>]
     let components: [Component]
     /// Per output channel: weights of each component and an offset, in output units (0...1).
     let matrix: [[Float]]
@@ -50,9 +75,14 @@ public final class FrameConverter {
     let rowTop: UnsafeMutablePointer<Int32>
     let rowBottom: UnsafeMutablePointer<Int32>
     let rowWeight: UnsafeMutablePointer<Float>
-    /// Per component, two horizontally resized rows (`outputWidth` floats each).
-    let scratchTop: UnsafeMutablePointer<Float>
-    let scratchBottom: UnsafeMutablePointer<Float>
+    /// Per component, the current output row resampled horizontally (`outputWidth` floats each).
+    let resampled: UnsafeMutablePointer<Float>
+    /// Colour map and normalisation folded per output channel `c`:
+    /// `out = clamp(sum_j folded[c*3+j] * v_j + foldedOffset[c], 0, 1) * foldedScale[c] + foldedBias[c]`.
+    let folded: [Float]
+    let foldedOffset: [Float]
+    let foldedScale: [Float]
+    let foldedBias: [Float]
     /// The source layout the tables describe (RGB24/GREY for a decoded MJPEG frame).
     let sampledFormat: FrameFormat
     /// MJPEG only: decoded pixels (`width * height * 3` bytes).
@@ -108,21 +138,46 @@ public final class FrameConverter {
         rowBottom = .allocate(capacity: outputHeight)
         rowWeight = .allocate(capacity: outputHeight)
         let componentCount = layout.sites.count
-        scratchTop = .allocate(capacity: componentCount * outputWidth)
-        scratchBottom = .allocate(capacity: componentCount * outputWidth)
-        scratchTop.initialize(repeating: 0, count: componentCount * outputWidth)
-        scratchBottom.initialize(repeating: 0, count: componentCount * outputWidth)
+        resampled = .allocate(capacity: componentCount * outputWidth)
+        resampled.initialize(repeating: 0, count: componentCount * outputWidth)
+        var m = [Float](repeating: 0, count: 9), o = [Float](repeating: 0, count: 3)
+        var scale = [Float](repeating: 1, count: 3), bias = [Float](repeating: 0, count: 3)
+        for c in 0..<channels {
+            for j in 0..<componentCount { m[c * 3 + j] = layout.matrix[c][j] }
+            o[c] = layout.offsets[c]
+            scale[c] = 1 / normalization.std[c]
+            bias[c] = -normalization.mean[c] / normalization.std[c]
+        }
+        folded = m
+        foldedOffset = o
+        foldedScale = scale
+        foldedBias = bias
+        // Planes: the byte span of a row that the region's samples of every component on it touch.
+        var planes: [Plane] = []
         var components: [Component] = []
+        let first = region.x, last = region.x + region.width - 1
         for site in layout.sites {
+            var plane = Plane(offset: site.planeOffset, bytesPerLine: site.bytesPerLine, rowShift: site.rowShift, spanStart: 0, spanLength: 0)
+            let sameSites = layout.sites.filter { $0.planeOffset == site.planeOffset }
+            plane.spanStart = sameSites.map { $0.byteOffset(first) }.min()!
+            plane.spanLength = sameSites.map { $0.byteOffset(last) }.max()! + 1 - plane.spanStart
+            if !planes.contains(plane) { planes.append(plane) }
             let left = UnsafeMutablePointer<Int32>.allocate(capacity: outputWidth)
             let right = UnsafeMutablePointer<Int32>.allocate(capacity: outputWidth)
             for x in 0..<outputWidth {
                 let sample = FrameConverter.sourceSample(index: x, source: region.width, destination: outputWidth)
-                left[x] = Int32(site.byteOffset(region.x + sample.low))
-                right[x] = Int32(site.byteOffset(region.x + sample.high))
+                left[x] = Int32(site.byteOffset(region.x + sample.low) - plane.spanStart)
+                right[x] = Int32(site.byteOffset(region.x + sample.high) - plane.spanStart)
             }
-            components.append(Component(planeOffset: site.planeOffset, bytesPerLine: site.bytesPerLine, rowShift: site.rowShift,
-                                        left: left, right: right))
+            components.append(Self.blocked(plane: planes.firstIndex(of: plane)!, left: left, right: right,
+                                           outputWidth: outputWidth, region: region))
+        }
+        self.planes = planes
+        // +32 floats: a block's 32-float window may reach past the span; zeros, never used.
+        self.planeRows = planes.map {
+            let row = UnsafeMutablePointer<Float>.allocate(capacity: $0.spanLength + 32)
+            row.initialize(repeating: 0, count: $0.spanLength + 32)
+            return row
         }
         self.components = components
         for x in 0..<outputWidth {
@@ -138,10 +193,45 @@ public final class FrameConverter {
     }
 
     deinit {
-        for component in components { component.left.deallocate(); component.right.deallocate() }
+        for component in components {
+            component.left.deallocate(); component.right.deallocate(); component.blocks.deallocate()
+            component.blockLeft.deallocate(); component.blockRight.deallocate(); component.blockWeight.deallocate()
+        }
         columnWeight.deallocate(); rowTop.deallocate(); rowBottom.deallocate(); rowWeight.deallocate()
-        scratchTop.deallocate(); scratchBottom.deallocate()
+        resampled.deallocate()
+        for row in planeRows { row.deallocate() }
         decoded?.deallocate()
+    }
+
+    /// Cuts a component's columns into blocks of at most 16 whose left and right samples lie
+    /// in one 32-float window (`right - base < 32`); the tables are monotonic, so greedy works.
+    static func blocked(plane: Int, left: UnsafeMutablePointer<Int32>, right: UnsafeMutablePointer<Int32>,
+                        outputWidth: Int, region: PixelRegion) -> Component {
+        var blocks: [loupe_resample_block] = []
+        var lanesLeft: [Int32] = [], lanesRight: [Int32] = [], lanesWeight: [Float] = []
+        var x = 0
+        while x < outputWidth {
+            let base = left[x]
+            var count = 0
+            while count < 16 && x + count < outputWidth && right[x + count] - base < 32 && left[x + count] >= base { count += 1 }
+            precondition(count > 0, "FrameConverter: column tables not monotonic")
+            blocks.append(loupe_resample_block(base: base, count: Int32(count)))
+            for lane in 0..<16 {
+                let inBlock = lane < count
+                lanesLeft.append(inBlock ? left[x + lane] - base : 0)
+                lanesRight.append(inBlock ? right[x + lane] - base : 0)
+                let sample = inBlock ? sourceSample(index: x + lane, source: region.width, destination: outputWidth) : (low: 0, high: 0, weight: Float(0))
+                lanesWeight.append(inBlock && sample.low != sample.high ? sample.weight : 0)
+            }
+            x += count
+        }
+        func copy<T>(_ values: [T]) -> UnsafeMutablePointer<T> {
+            let pointer = UnsafeMutablePointer<T>.allocate(capacity: values.count)
+            pointer.initialize(from: values, count: values.count)
+            return pointer
+        }
+        return Component(plane: plane, left: left, right: right, blocks: copy(blocks), blockCount: blocks.count,
+                         blockLeft: copy(lanesLeft), blockRight: copy(lanesRight), blockWeight: copy(lanesWeight))
     }
 
     /// Half-pixel-centre bilinear neighbours along one axis — the rule ``ResizePlan`` documents
@@ -213,6 +303,11 @@ public final class FrameConverter {
 
     /// Converts one frame into `(channels, outputHeight, outputWidth)` normalised floats (SIMD path).
     ///
+    /// Per output row: (1) vertical lerp of the two source rows over the region's byte span,
+    /// contiguous 16-byte loads widened to floats — no gathers; (2) per component, the
+    /// horizontal lerp, gathering by the column tables from that float row; (3) colour map,
+    /// clamp to 0...1 and `(v - mean) / std`, 16 lanes at a time, into the output planes.
+    ///
     /// - Parameters:
     ///   - bytes: The frame buffer, laid out as ``format`` (for a camera: the mmap'd buffer itself).
     ///   - destination: At least ``outputCount`` floats.
@@ -220,95 +315,111 @@ public final class FrameConverter {
     ///   format needs, or an MJPEG frame does not decode to the expected size.
     public func convert(_ bytes: UnsafeRawBufferPointer, into destination: UnsafeMutablePointer<Float>, capacity: Int) throws {
         let source = try prepare(bytes, capacity: capacity)
-        let width = outputWidth, componentCount = components.count
-        var top = scratchTop, bottom = scratchBottom
-        var cachedTop = -1, cachedBottom = -1
-        let vector = ImageKernels.vectorWidth
-        let inverseStd = normalization.std.map { 1 / $0 }
-        let meanOverStd = (0..<channels).map { normalization.mean[$0] / normalization.std[$0] }
+        let width = outputWidth, planeSize = outputWidth * outputHeight
+        let k = components.count
+        let m = folded, o = foldedOffset, s = foldedScale, b = foldedBias
+        let horizontal = resampled
         for y in 0..<outputHeight {
-            let wantTop = Int(rowTop[y]), wantBottom = Int(rowBottom[y])
-            if wantTop != cachedTop {
-                if wantTop == cachedBottom {
-                    swap(&top, &bottom)
-                    swap(&cachedTop, &cachedBottom)
-                } else {
-                    resizeRow(source, row: wantTop, into: top)
-                    cachedTop = wantTop
-                }
+            let wy = rowWeight[y]
+            for (index, plane) in planes.enumerated() {
+                let top = source + plane.offset + (Int(rowTop[y]) >> plane.rowShift) * plane.bytesPerLine + plane.spanStart
+                let bottom = source + plane.offset + (Int(rowBottom[y]) >> plane.rowShift) * plane.bytesPerLine + plane.spanStart
+                Self.lerpRows(top, bottom, weight: wy, into: planeRows[index], count: plane.spanLength)
             }
-            if wantBottom != cachedBottom {
-                resizeRow(source, row: wantBottom, into: bottom)
-                cachedBottom = wantBottom
-            }
-            let rowBlend = SIMD16<Float>(repeating: rowWeight[y])
-            var x = 0
-            while x < width {
-                let lanes = min(vector, width - x)
-                // Blend the two rows of every component (≤ 3) for 16 columns.
-                var blended = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
-                for k in 0..<componentCount {
-                    let t = load(top + k * width + x, lanes), b = load(bottom + k * width + x, lanes)
-                    let value = t.addingProduct(b - t, rowBlend)
-                    if k == 0 { blended.0 = value } else if k == 1 { blended.1 = value } else { blended.2 = value }
-                }
-                for c in 0..<channels {
-                    let weights = matrix[c]
-                    var value = SIMD16<Float>(repeating: offsets[c]).addingProduct(blended.0, weights[0])
-                    if componentCount == 3 {
-                        value = value.addingProduct(blended.1, weights[1]).addingProduct(blended.2, weights[2])
+            let row = destination + y * width
+            if useAVX512 {
+                // Resample straight into the output planes (gray), or into scratch then colour-map.
+                if k == 1 {
+                    let component = components[0]
+                    for c in 0..<channels {
+                        loupe_resample_row_avx512(planeRows[component.plane], component.blocks, Int32(component.blockCount),
+                                                  component.blockLeft, component.blockRight, component.blockWeight,
+                                                  row + c * planeSize, 1, m[c * 3], o[c], s[c], b[c])
                     }
-                    value = value.clamped(lowerBound: SIMD16(repeating: 0), upperBound: SIMD16(repeating: 1))
-                    value = SIMD16<Float>(repeating: -meanOverStd[c]).addingProduct(value, inverseStd[c])
-                    store(value, destination + (c * outputHeight + y) * width + x, lanes)
+                    continue
                 }
-                x += vector
+                for (j, component) in components.enumerated() {
+                    loupe_resample_row_avx512(planeRows[component.plane], component.blocks, Int32(component.blockCount),
+                                              component.blockLeft, component.blockRight, component.blockWeight,
+                                              horizontal + j * width, 0, 1, 0, 1, 0)
+                }
+            } else {
+                for (j, component) in components.enumerated() {
+                    Self.resampleRow(planeRows[component.plane], left: component.left, right: component.right,
+                                     weights: columnWeight, into: horizontal + j * width, count: width)
+                }
+            }
+            if k == 1 {
+                for c in 0..<channels {
+                    Self.mapGray(horizontal, into: row + c * planeSize, count: width, m: m[c * 3], o: o[c], s: s[c], b: b[c])
+                }
+            } else if channels == 3 {
+                Self.mapColour3(horizontal, horizontal + width, horizontal + 2 * width, into: row, planeSize: planeSize,
+                                count: width, m: m, o: o, s: s, b: b)
+            } else {
+                Self.mapColour(horizontal, horizontal + width, horizontal + 2 * width, into: row, count: width,
+                               m0: m[0], m1: m[1], m2: m[2], o: o[0], s: s[0], b: b[0])
             }
         }
     }
 
-    /// Horizontal pass of one source row for every component: gather left/right samples by
-    /// byte offset, lerp with the column weights, 16 columns at a time.
+    /// `out[i] = top[i] + (bottom[i] - top[i]) * weight` over bytes widened to floats.
+    /// Written as a plain loop: LLVM vectorises it (byte widen, convert, FMA) for the target CPU.
     @inline(__always)
-    private func resizeRow(_ source: UnsafePointer<UInt8>, row: Int, into out: UnsafeMutablePointer<Float>) {
-        let width = outputWidth
-        for (k, component) in components.enumerated() {
-            let line = source + component.planeOffset + (row >> component.rowShift) * component.bytesPerLine
-            let left = component.left, right = component.right, output = out + k * width
-            var x = 0
-            while x + 16 <= width {
-                var a = SIMD16<UInt8>(), b = SIMD16<UInt8>()
-                for lane in 0..<16 {
-                    a[lane] = line[Int(left[x + lane])]
-                    b[lane] = line[Int(right[x + lane])]
-                }
-                let fa = SIMD16<Float>(a), fb = SIMD16<Float>(b)
-                let w = UnsafeRawPointer(columnWeight + x).loadUnaligned(as: SIMD16<Float>.self)
-                UnsafeMutableRawPointer(output + x).storeBytes(of: fa.addingProduct(fb - fa, w), as: SIMD16<Float>.self)
-                x += 16
-            }
-            while x < width {
-                let a = Float(line[Int(left[x])]), b = Float(line[Int(right[x])])
-                output[x] = a + (b - a) * columnWeight[x]
-                x += 1
-            }
+    static func lerpRows(_ top: UnsafePointer<UInt8>, _ bottom: UnsafePointer<UInt8>, weight: Float,
+                         into out: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let t = Float(top[i])
+            out[i] = t + (Float(bottom[i]) - t) * weight
         }
     }
 
+    /// `out[x] = row[left[x]] + (row[right[x]] - row[left[x]]) * weights[x]`.
     @inline(__always)
-    private func load(_ pointer: UnsafePointer<Float>, _ lanes: Int) -> SIMD16<Float> {
-        if lanes == 16 { return UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self) }
-        var value = SIMD16<Float>()
-        for lane in 0..<lanes { value[lane] = pointer[lane] }
-        return value
+    static func resampleRow(_ row: UnsafePointer<Float>, left: UnsafePointer<Int32>, right: UnsafePointer<Int32>,
+                            weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        for x in 0..<count {
+            let a = row[Int(left[x])]
+            out[x] = a + (row[Int(right[x])] - a) * weights[x]
+        }
     }
 
+    /// `out = clamp(v * m + o, 0, 1) * s + b`.
     @inline(__always)
-    private func store(_ value: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>, _ lanes: Int) {
-        if lanes == 16 {
-            UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<Float>.self)
-        } else {
-            for lane in 0..<lanes { pointer[lane] = value[lane] }
+    static func mapGray(_ v: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int, m: Float, o: Float, s: Float, b: Float) {
+        for x in 0..<count {
+            let value = v[x] * m + o
+            out[x] = b + (value < 0 ? 0 : value > 1 ? 1 : value) * s
+        }
+    }
+
+    /// `out = clamp(v0 * m0 + v1 * m1 + v2 * m2 + o, 0, 1) * s + b`.
+    @inline(__always)
+    static func mapColour(_ v0: UnsafePointer<Float>, _ v1: UnsafePointer<Float>, _ v2: UnsafePointer<Float>,
+                          into out: UnsafeMutablePointer<Float>, count: Int, m0: Float, m1: Float, m2: Float, o: Float, s: Float, b: Float) {
+        for x in 0..<count {
+            let value = v0[x] * m0 + v1[x] * m1 + v2[x] * m2 + o
+            out[x] = b + (value < 0 ? 0 : value > 1 ? 1 : value) * s
+        }
+    }
+
+    /// Three output planes from three components in one pass (each component read once):
+    /// `out_c = clamp(sum_j v_j * m[3c+j] + o[c], 0, 1) * s[c] + b[c]`.
+    @inline(__always)
+    static func mapColour3(_ v0: UnsafePointer<Float>, _ v1: UnsafePointer<Float>, _ v2: UnsafePointer<Float>,
+                           into out: UnsafeMutablePointer<Float>, planeSize: Int, count: Int,
+                           m: [Float], o: [Float], s: [Float], b: [Float]) {
+        let m00 = m[0], m01 = m[1], m02 = m[2], m10 = m[3], m11 = m[4], m12 = m[5], m20 = m[6], m21 = m[7], m22 = m[8]
+        let o0 = o[0], o1 = o[1], o2 = o[2], s0 = s[0], s1 = s[1], s2 = s[2], b0 = b[0], b1 = b[1], b2 = b[2]
+        let out0 = out, out1 = out + planeSize, out2 = out + 2 * planeSize
+        for x in 0..<count {
+            let y = v0[x], u = v1[x], v = v2[x]
+            let r = y * m00 + u * m01 + v * m02 + o0
+            let g = y * m10 + u * m11 + v * m12 + o1
+            let bl = y * m20 + u * m21 + v * m22 + o2
+            out0[x] = b0 + (r < 0 ? 0 : r > 1 ? 1 : r) * s0
+            out1[x] = b1 + (g < 0 ? 0 : g > 1 ? 1 : g) * s1
+            out2[x] = b2 + (bl < 0 ? 0 : bl > 1 ? 1 : bl) * s2
         }
     }
 

@@ -82,7 +82,12 @@ public struct DeviceCapabilities: Sendable, Equatable {
 
     static func query(_ device: V4L2Device) throws -> DeviceCapabilities {
         var cap = v4l2_capability()
-        try device.ioctl(LOUPE_VIDIOC_QUERYCAP, "VIDIOC_QUERYCAP", &cap)
+        let result = device.tryIoctl(LOUPE_VIDIOC_QUERYCAP, &cap)
+        if result == -ENOTTY || result == -EINVAL {
+            throw CaptureError.notACaptureDevice(device: device.path, driver: "none", card: "",
+                                                 capabilities: "not a V4L2 device: VIDIOC_QUERYCAP failed with ENOTTY")
+        }
+        if result < 0 { throw device.error(operation: "VIDIOC_QUERYCAP", errno: -result) }
         let caps = cap.capabilities & UInt32(V4L2_CAP_DEVICE_CAPS) != 0 ? cap.device_caps : cap.capabilities
         return DeviceCapabilities(driver: cString(&cap.driver), card: cString(&cap.card), busInfo: cString(&cap.bus_info),
                                   deviceCaps: caps)

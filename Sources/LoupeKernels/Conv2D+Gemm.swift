@@ -10,13 +10,23 @@ extension Conv2D {
     var gemmDepth: Int { geometry.channelsPerGroup * geometry.kernel * geometry.kernel }
     /// One B panel `[Kg][32]` plus the SIMD packer's store slack, rounded to a cache line so worker
     /// slices stay 64-byte aligned.
-    var gemmScratchPerWorker: Int { roundUp(gemmDepth * gemmTileCols + im2colPanelSlack, 16) + gemmRunTableFloats }
+    var gemmScratchPerWorker: Int {
+        if usesDirectStem { return roundUp(directStemScratchPerWorker, 16) }
+        if usesStride2Bands { return stride2BandScratchPerWorker }
+        return roundUp(gemmDepth * gemmTileCols + im2colPanelSlack, 16) + gemmRunTableFloats
+    }
     /// The SIMD packer's run table (Ints) at the end of each worker slice, in Float-sized units.
     var gemmRunTableFloats: Int { im2colSIMDSupports(geometry) ? roundUp(2 * im2colRunTableCount(geometry), 16) : 0 }
     /// 1x1 stride-1 unpadded convs: the input `[Cin, H*W]` already is the B matrix.
     var gemmReadsInputDirectly: Bool { geometry.kernel == 1 && geometry.stride == 1 && geometry.padding == 0 }
 
+    /// A panels for the GEMM, or for the direct stem kernel (``usesDirectStem``) the weights as given.
     static func packGemmWeights(_ g: ConvGeometry, _ weights: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
+        if directStemSupports(g) {
+            let raw = UnsafeMutablePointer<Float>(alignedFloats: g.weightCount)
+            raw.initialize(from: weights, count: g.weightCount)
+            return raw
+        }
         let mg = g.outChannels / g.groups, kg = g.channelsPerGroup * g.kernel * g.kernel
         let perGroup = roundUp(mg, gemmTileRows) * kg
         let packed = UnsafeMutablePointer<Float>(alignedFloats: g.groups * perGroup)
@@ -28,6 +38,14 @@ extension Conv2D {
 
     func forwardGemm(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
                      scratch: UnsafeMutablePointer<Float>, threads: Int) {
+        if usesDirectStem {
+            forwardDirectStem(input: input, output: output, residual: residual, scratch: scratch, threads: threads)
+            return
+        }
+        if usesStride2Bands {
+            forwardGemmStride2Bands(input: input, output: output, residual: residual, scratch: scratch, threads: threads)
+            return
+        }
         let g = geometry
         let n = g.outHeight * g.outWidth
         let mg = g.outChannels / g.groups, cpg = g.channelsPerGroup, kg = gemmDepth
@@ -38,7 +56,7 @@ extension Conv2D {
         let simdPacker = im2colSIMDSupports(g)
         let inputEnd = input + g.inputCount
         let weightsA = UnsafePointer(packedWeights), biasPtr = UnsafePointer(packedBias)
-        Parallel.forEachSlice(count: gemmPanelCount, threads: threads) { worker, panels in
+        Parallel.forEachChunk(count: gemmPanelCount, chunks: threads * Parallel.chunksPerThread, threads: threads) { worker, panels in
             let bBuffer = scratch + worker * perWorker
             let runTable = UnsafeMutableRawPointer(bBuffer + roundUp(kg * gemmTileCols + im2colPanelSlack, 16))
                 .assumingMemoryBound(to: Int.self)

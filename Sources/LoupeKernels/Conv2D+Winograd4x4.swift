@@ -22,9 +22,9 @@ extension Conv2D {
     var winogradTilesX: Int { (geometry.outWidth + 3) / 4 }
     var winogradTilesY: Int { (geometry.outHeight + 3) / 4 }
     var winogradCoutPadded: Int { roundUp(geometry.outChannels, gemmTileRows) }
-    /// Per worker: V `[36][Cin][32]` (B panels) + M `[36][CoutPad][32]` + two 36x16 transform tiles.
+    /// Per worker: V `[36][Cin][32]` (B panels) + M `[36][CoutPad][32]` + two 36x16 transform tiles + a row buffer.
     var winogradScratchPerWorker: Int {
-        roundUp(36 * geometry.inChannels * 32 + 36 * winogradCoutPadded * 32 + 2 * 36 * 16, 16)
+        roundUp(36 * geometry.inChannels * 32 + 36 * winogradCoutPadded * 32 + 2 * 36 * 16 + Conv2D.winogradRowBufferCount, 16)
     }
 
     /// U_ξ = (G g Gᵀ)[ξ] for every (oc, ic), computed in Double, packed per ξ into 8-row A panels:
@@ -81,17 +81,23 @@ extension Conv2D {
         let uStride = coutPad * cin
         let weightsU = UnsafePointer(packedWeights), biasPtr = UnsafePointer(packedBias)
         let relu = activation == .relu
-        Parallel.forEachSlice(count: blocks * splits, threads: threads) { worker, items in
+        Parallel.forEachChunk(count: blocks * splits, chunks: threads * Parallel.chunksPerThread, threads: threads) { worker, items in
             let v = scratch + worker * perWorker             // [36][Cin][32]
             let m = v + 36 * cin * 32                         // [36][CoutPad][32]
             let tile = UnsafeMutableRawPointer(m + 36 * coutPad * 32).assumingMemoryBound(to: SIMD16<Float>.self)  // [36] x 16 lanes
             let tile2 = tile + 36
+            let rowBuffer = UnsafeMutableRawPointer(tile2 + 36).assumingMemoryBound(to: Float.self)
             var transformedBlock = -1
             for item in items {
                 let block = item / splits, part = item % splits
                 let t0 = block * Conv2D.winogradTileBlock
                 if block != transformedBlock {
-                    winogradInputTransform(input: input, firstTile: t0, tileCount: tileCount, tilesX: tilesX, v: v, d: tile)
+                    if tilesX >= 16 {
+                        winogradInputTransformRows(input: input, firstTile: t0, tileCount: tileCount, tilesX: tilesX, v: v, d: tile,
+                                                   rowBuffer: rowBuffer)
+                    } else {
+                        winogradInputTransform(input: input, firstTile: t0, tileCount: tileCount, tilesX: tilesX, v: v, d: tile)
+                    }
                     transformedBlock = block
                 }
                 let p0 = part * coutPanels / splits, p1 = (part + 1) * coutPanels / splits
@@ -103,7 +109,7 @@ extension Conv2D {
                                             rows: gemmTileRows, cols: gemmTileCols, epilogue: .plain)
                     }
                 }
-                winogradOutputTransform(m: m, channels: (p0 * gemmTileRows)..<min(cout, p1 * gemmTileRows), firstTile: t0,
+                winogradOutputTransformRows(m: m, channels: (p0 * gemmTileRows)..<min(cout, p1 * gemmTileRows), firstTile: t0,
                                         tileCount: tileCount, tilesX: tilesX, bias: biasPtr, residual: residual, relu: relu,
                                         output: output, work: tile, work2: tile2)
             }

@@ -136,3 +136,17 @@ func im2colPackedPanelSIMD(_ g: ConvGeometry, channels: Int, input: UnsafePointe
         }
     }
 }
+
+/// Lanes 0, 2, ..., 30 of the 32 floats `a ++ b` (one `vpermt2ps`). Written out element by element
+/// rather than `SIMD32.evenHalf`: in a large function the optimiser left the stdlib's `evenHalf`
+/// as a call (clobbering every zmm); explicit lanes always become one shuffle.
+@inline(__always)
+func evenLanes(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
+    SIMD16(a[0], a[2], a[4], a[6], a[8], a[10], a[12], a[14], b[0], b[2], b[4], b[6], b[8], b[10], b[12], b[14])
+}
+
+/// Lanes 1, 3, ..., 31 of the 32 floats `a ++ b` (one `vpermt2ps`); see ``evenLanes(_:_:)``.
+@inline(__always)
+func oddLanes(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
+    SIMD16(a[1], a[3], a[5], a[7], a[9], a[11], a[13], a[15], b[1], b[3], b[5], b[7], b[9], b[11], b[13], b[15])
+}

@@ -2,8 +2,11 @@ import Dispatch
 
 /// Splits work across threads without allocating per call.
 ///
-/// `DispatchQueue.concurrentPerform` runs the body on the caller plus pooled worker
-/// threads; with `threads == 1` the body runs inline (no dispatch at all).
+/// On Linux the slices run on the caller plus persistent helper threads that spin briefly between
+/// jobs, then sleep (`SpinPool`); elsewhere, or when the pool is busy (nested or concurrent
+/// callers), on `DispatchQueue.concurrentPerform` (which allocates ~160 bytes per call and often
+/// wakes its threads too late for a sub-millisecond layer). With `threads == 1` the body runs
+/// inline (no dispatch at all).
 public enum Parallel {
     /// Calls `body(worker, range)` for `threads` contiguous slices of `0..<count`.
     /// `worker` is in `0..<threads`, so a body can index per-thread scratch space.
@@ -14,10 +17,39 @@ public enum Parallel {
             body(0, 0..<count)
             return
         }
+        #if os(Linux)
+        if SpinPool.shared.run(count: count, slices: t, body) { return }
+        #endif
         DispatchQueue.concurrentPerform(iterations: t) { worker in
             let lo = count * worker / t
             let hi = count * (worker + 1) / t
             body(worker, lo..<hi)
         }
     }
+}
+
+extension Parallel {
+    /// Calls `body(worker, range)` for `chunks` contiguous ranges of `0..<count`, claimed
+    /// dynamically by up to `threads` threads. `worker` in `0..<threads` identifies the *thread*
+    /// (index per-thread scratch with it): one worker may get several ranges, one after another.
+    ///
+    /// For kernels on a shared machine: with one static slice per thread, a helper that is
+    /// descheduled makes the caller wait for its whole slice; with several chunks per thread the
+    /// caller takes over all unclaimed work and waits for at most one chunk.
+    @inline(__always)
+    static func forEachChunk(count: Int, chunks: Int, threads: Int, _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
+        let n = max(1, min(chunks, count))
+        let t = max(1, min(threads, n))
+        if t == 1 {
+            body(0, 0..<count)
+            return
+        }
+        #if os(Linux)
+        if SpinPool.shared.run(count: count, chunks: n, threads: t, body) { return }
+        #endif
+        forEachSlice(count: count, threads: t, body)
+    }
+
+    /// Chunks per thread the kernels ask ``forEachChunk(count:chunks:threads:_:)`` for.
+    static let chunksPerThread = 8
 }

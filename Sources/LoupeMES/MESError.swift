@@ -13,8 +13,8 @@ public enum MESError: Error, CustomStringConvertible, Equatable {
     case brokerRefused(broker: String, code: Int32, reason: String)
     /// The MQTT broker could not be reached or libmosquitto failed.
     case mqtt(operation: String, broker: String, code: Int32, reason: String)
-    /// No CONNACK within the timeout.
-    case brokerTimeout(operation: String, broker: String, seconds: Double)
+    /// No CONNACK within the timeout; `lastError` is why the last TCP/TLS connect failed, if it did.
+    case brokerTimeout(operation: String, broker: String, seconds: Double, lastError: String?)
     /// A command on the command topic that is not valid JSON or lacks a field.
     case malformedCommand(topic: String, received: String, expected: String)
     /// A command whose name is not one the station knows.
@@ -54,7 +54,7 @@ public enum MESError: Error, CustomStringConvertible, Equatable {
             return "outbox \(path) holds \(used) bytes of its \(budget)-byte budget: new results refused until the MES acknowledges (alarm raised)"
         case let .brokerRefused(broker, code, reason): return "MQTT connect to \(broker) refused by the broker: CONNACK code \(code) (\(reason))"
         case let .mqtt(op, broker, code, reason): return "MQTT \(op) to \(broker) failed: libmosquitto code \(code) (\(reason))"
-        case let .brokerTimeout(op, broker, s): return "MQTT \(op) to \(broker): no answer within \(s) s"
+        case let .brokerTimeout(op, broker, s, last): return "MQTT \(op) to \(broker): no answer within \(s) s" + (last.map { " (last attempt: \($0))" } ?? "")
         case let .malformedCommand(topic, received, expected):
             return "malformed command on \(topic): received \(received.prefix(200).debugDescription), expected \(expected)"
         case let .unknownCommand(name, known): return "unknown command \(name.debugDescription); known: \(known.joined(separator: ", "))"

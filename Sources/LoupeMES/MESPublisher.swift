@@ -62,8 +62,9 @@ public final class MESPublisher: @unchecked Sendable {
     public let link: MQTTLink
     /// Runs a valid command (on the publisher's thread); throws to reject it. Returns a detail text.
     public var commandHandler: (StationCommand) throws -> String = { "\($0.name.rawValue) accepted" }
-    /// Called for every PUBACK or MES ack with the monotonic send time of the result's last publish (for latency).
-    public var onAcknowledged: ((String, Double) -> Void)?
+    /// Called (on the publisher's thread, after the outbox recorded it) for every acknowledged
+    /// result: id, monotonic time of its last publish, monotonic time the acknowledgement arrived.
+    public var onAcknowledged: ((String, Double, Double) -> Void)?
     private let alarm: @Sendable (Alarm) -> Void
 
     private struct InFlight { var mid: Int32; var payload: Data; var sentMono: Double; var seq: Int64 }
@@ -71,7 +72,7 @@ public final class MESPublisher: @unchecked Sendable {
     // Guarded by `cond`:
     private var inflight: [String: InFlight] = [:]
     private var midToResult: [Int32: String] = [:]
-    private var acked: [(String, Double)] = []
+    private var acked: [(String, Double, Double)] = []
     private var brokerAcked: [String] = []
     private var commandsIn: [(String, Data)] = []
     private var wakeups = 0
@@ -176,7 +177,7 @@ public final class MESPublisher: @unchecked Sendable {
         cond.lock()
         if let id = midToResult.removeValue(forKey: mid) {
             if config.ackMode == .puback {
-                if let f = inflight.removeValue(forKey: id) { acked.append((id, f.sentMono)) }
+                if let f = inflight.removeValue(forKey: id) { acked.append((id, f.sentMono, Clock.mono())) }
             } else {
                 brokerAcked.append(id)
             }
@@ -189,7 +190,16 @@ public final class MESPublisher: @unchecked Sendable {
         if topic == config.topics.resultAcks {
             let ids = Self.ackIds(payload)
             cond.lock()
-            for id in ids { if let f = inflight.removeValue(forKey: id) { midToResult[f.mid] = nil; acked.append((id, f.sentMono)) } }
+            let now = Clock.mono()
+            for id in ids {
+                if let f = inflight.removeValue(forKey: id) {
+                    midToResult[f.mid] = nil
+                    acked.append((id, f.sentMono, now))
+                } else {
+                    // Sent by an earlier run of the station (or acknowledged twice): still acknowledged.
+                    acked.append((id, .nan, now))
+                }
+            }
             cond.signal(); cond.unlock()
         } else if topic == config.topics.commands {
             cond.lock(); commandsIn.append((topic, payload)); cond.signal(); cond.unlock()
@@ -229,7 +239,7 @@ public final class MESPublisher: @unchecked Sendable {
                 do {
                     try outbox.markAcked(ackNow.map(\.0), at: now)
                     cond.lock(); stats.acknowledged += ackNow.count; cond.unlock()
-                    if let cb = onAcknowledged { for (id, sent) in ackNow { cb(id, sent) } }
+                    if let cb = onAcknowledged { for (id, sent, ack) in ackNow where !sent.isNaN { cb(id, sent, ack) } }
                 } catch {
                     // Not marked: the result stays pending and is sent again — a duplicate, never a loss.
                     alarm(Alarm(.diskFull, "\(error)"))
@@ -257,9 +267,14 @@ public final class MESPublisher: @unchecked Sendable {
         let stale = inflight.filter { mono - max($0.value.sentMono, since) > config.resendAfterS }
         cond.unlock()
         for (id, f) in stale {
-            let (mid, rc) = link.publish(topic: config.topics.results, payload: f.payload)
-            guard rc == MQTTLink.success || rc == MQTTLink.errNoConn else { break }
+            // Publish and record the message id under one lock: the PUBACK callback takes the same
+            // lock, so it cannot run before we know which result its id belongs to. (libmosquitto
+            // calls on_publish holding only its callback mutex, which publish never takes.)
             cond.lock()
+            // Acknowledged meanwhile: nothing to re-send.
+            guard inflight[id] != nil else { cond.unlock(); continue }
+            let (mid, rc) = link.publish(topic: config.topics.results, payload: f.payload)
+            guard rc == MQTTLink.success || rc == MQTTLink.errNoConn else { cond.unlock(); break }
             midToResult[f.mid] = nil
             inflight[id] = InFlight(mid: mid, payload: f.payload, sentMono: Clock.mono(), seq: f.seq)
             midToResult[mid] = id
@@ -271,13 +286,12 @@ public final class MESPublisher: @unchecked Sendable {
         cond.lock(); let room = config.maxInflight - inflight.count; let from = cursor; cond.unlock()
         if room > 0, let rows = try? outbox.pending(after: from, limit: room) {
             for row in rows {
-                cond.lock(); let already = inflight[row.resultId] != nil; cond.unlock()
-                if already { cond.lock(); cursor = max(cursor, row.seq); cond.unlock(); continue }
+                cond.lock()
+                if inflight[row.resultId] != nil { cursor = max(cursor, row.seq); cond.unlock(); continue }
                 let (mid, rc) = link.publish(topic: config.topics.results, payload: row.payload)
                 // NO_CONN: libmosquitto queued it anyway and sends it after reconnect; publishing
                 // again would send it twice. Keep it in flight; the resend timer covers a crash.
-                guard rc == MQTTLink.success || rc == MQTTLink.errNoConn else { break }
-                cond.lock()
+                guard rc == MQTTLink.success || rc == MQTTLink.errNoConn else { cond.unlock(); break }
                 inflight[row.resultId] = InFlight(mid: mid, payload: row.payload, sentMono: Clock.mono(), seq: row.seq)
                 midToResult[mid] = row.resultId
                 cursor = max(cursor, row.seq)

@@ -2,8 +2,8 @@ import CMosquitto
 import Foundation
 
 /// A thin owner of one libmosquitto client (MQTT 3.1.1): connect with persistent session, last
-/// will, TLS and username/password, automatic reconnect with exponential back-off (libmosquitto's
-/// own network thread). Callbacks run on that thread and must not block.
+/// will, TLS and username/password, automatic reconnect with exponential back-off (our network
+/// thread driving `mosquitto_loop`). Callbacks run on that thread and must not block.
 ///
 /// It keeps no delivery promise of its own: libmosquitto re-sends unacknowledged QoS 1 messages
 /// from memory after a reconnect, but a crash loses them — the `Outbox` is what guarantees delivery.
@@ -28,8 +28,8 @@ public final class MQTTLink: @unchecked Sendable {
         /// Last will: published by the broker when we vanish without a clean disconnect.
         public var will: (topic: String, payload: Data, retain: Bool)? = nil
         /// Reconnect back-off: first delay and cap, in seconds (doubling in between).
-        public var reconnectMinS: UInt32 = 1
-        public var reconnectMaxS: UInt32 = 8
+        public var reconnectMinS = 0.25
+        public var reconnectMaxS = 8.0
         /// QoS 1 messages in flight at once in libmosquitto.
         public var maxInflight: UInt32 = 200
         public init(host: String = "127.0.0.1", port: Int = 1883, clientId: String) { self.host = host; self.port = port; self.clientId = clientId }
@@ -64,7 +64,6 @@ public final class MQTTLink: @unchecked Sendable {
         mosq = m
         try check("configure", mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1))
         try check("configure", mosquitto_max_inflight_messages_set(m, options.maxInflight))
-        try check("configure", mosquitto_reconnect_delay_set(m, options.reconnectMinS, options.reconnectMaxS, true))
         if let user = options.username { try check("set username", mosquitto_username_pw_set(m, user, options.password)) }
         if let tls = options.tls { try check("configure TLS", mosquitto_tls_set(m, tls.caFile, nil, tls.certFile, tls.keyFile, nil)) }
         if let will = options.will {
@@ -75,8 +74,7 @@ public final class MQTTLink: @unchecked Sendable {
             link.lock.lock()
             if rc == 0 { link.connected = true; link.refusal = nil } else { link.refusal = rc }
             link.lock.broadcast(); link.lock.unlock()
-            // A refused login will not get better by retrying every second: stop and report it.
-            if rc != 0 { mosquitto_disconnect(link.mosq) }
+            // A refused login is retried at the longest back-off (the broker's password file may get fixed).
             link.onConnect?(rc)
         }
         mosquitto_disconnect_callback_set(m) { _, obj, rc in
@@ -109,12 +107,59 @@ public final class MQTTLink: @unchecked Sendable {
 
     /// Starts connecting in the background (the broker need not be up yet: it keeps retrying).
     public func start() throws {
+        lock.lock(); defer { lock.unlock() }
         guard !started else { return }
         started = true
-        // An immediate failure (broker down) is fine: the network thread retries with back-off.
-        _ = mosquitto_connect_async(mosq, options.host, Int32(options.port), options.keepAliveS)
-        try check("start network thread", mosquitto_loop_start(mosq))
+        loopDone = false
+        // Our own network thread rather than mosquitto_loop_start: loop_forever gives up when the
+        // very first connect is refused by the OS (broker not up yet), and we want one back-off policy.
+        try check("configure threading", mosquitto_threaded_set(mosq, true))
+        let t = Thread { [unowned self] in self.networkLoop() }
+        t.name = "loupe-mqtt"
+        t.start()
     }
+
+    private var loopDone = true
+    private var lastConnectError: String?
+
+    private func networkLoop() {
+        var delay = options.reconnectMinS
+        var needConnect = true
+        var first = true
+        func pause(_ seconds: Double) {
+            let until = Clock.mono() + seconds
+            while Clock.mono() < until && isStarted { usleep(20_000) }
+        }
+        while isStarted {
+            if needConnect {
+                let rc = first ? mosquitto_connect(mosq, options.host, Int32(options.port), options.keepAliveS) : mosquitto_reconnect(mosq)
+                first = false
+                if rc != MOSQ_ERR_SUCCESS.rawValue {
+                    let why = rc == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno)) : String(cString: mosquitto_strerror(rc))
+                    lock.lock(); lastConnectError = why; lock.unlock()
+                    pause(delay)
+                    delay = min(delay * 2, options.reconnectMaxS)
+                    continue
+                }
+                needConnect = false
+            }
+            let rc = mosquitto_loop(mosq, 50, 1)
+            lock.lock()
+            if connected { delay = options.reconnectMinS }
+            if refusal != nil { delay = options.reconnectMaxS }
+            lock.unlock()
+            if rc != MOSQ_ERR_SUCCESS.rawValue {
+                needConnect = true
+                pause(delay)
+                delay = min(delay * 2, options.reconnectMaxS)
+            }
+        }
+        // Flush a requested clean disconnect.
+        _ = mosquitto_loop(mosq, 10, 1)
+        lock.lock(); loopDone = true; lock.broadcast(); lock.unlock()
+    }
+
+    private var isStarted: Bool { lock.lock(); defer { lock.unlock() }; return started }
 
     /// Waits for the first CONNACK.
     /// - Throws: `.brokerRefused` (bad credentials, not authorised...) or `.brokerTimeout`.
@@ -127,7 +172,7 @@ public final class MQTTLink: @unchecked Sendable {
             }
             if !lock.wait(until: until) {
                 if let rc = refusal { throw MESError.brokerRefused(broker: options.broker, code: rc, reason: String(cString: mosquitto_connack_string(rc))) }
-                throw MESError.brokerTimeout(operation: "connect", broker: options.broker, seconds: timeout)
+                throw MESError.brokerTimeout(operation: "connect", broker: options.broker, seconds: timeout, lastError: lastConnectError)
             }
         }
     }
@@ -152,10 +197,15 @@ public final class MQTTLink: @unchecked Sendable {
 
     /// Clean disconnect (the broker does not publish the will) and stop of the network thread.
     public func stop() {
-        guard started, let mosq else { return }
-        started = false
+        lock.lock()
+        guard started else { lock.unlock(); return }
+        lock.unlock()
         mosquitto_disconnect(mosq)
-        mosquitto_loop_stop(mosq, false)
+        lock.lock()
+        started = false
+        while !loopDone { lock.wait() }
+        connected = false
+        lock.unlock()
     }
 
     public static func errorString(_ rc: Int32) -> String { String(cString: mosquitto_strerror(rc)) }

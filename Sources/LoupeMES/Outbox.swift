@@ -245,11 +245,19 @@ public final class Outbox: @unchecked Sendable {
         try update("mark acknowledged", ids, sql: "UPDATE result SET ackedAt = COALESCE(ackedAt, ?1) WHERE resultId = ?2", at: at)
     }
 
+    /// Audit updates commit without their own fsync (`synchronous=NORMAL`): losing one in a crash
+    /// only makes a result be sent again (a duplicate the MES drops), never lost, and it keeps the
+    /// fsync budget for `enqueue`. The next FULL commit makes them durable too.
     private func update(_ op: String, _ ids: [String], sql: String, at: Double) throws {
         try wrap(op) {
-            try db.write { db in
-                let stmt = try db.cachedStatement(sql: sql)
-                for id in ids { try stmt.execute(arguments: [at, id]) }
+            try db.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+                try db.inTransaction {
+                    let stmt = try db.cachedStatement(sql: sql)
+                    for id in ids { try stmt.execute(arguments: [at, id]) }
+                    return .commit
+                }
             }
         }
     }

@@ -61,6 +61,8 @@ public final class RejectController: @unchecked Sendable {
     private var finished = true
     private var sequence: UInt16 = 0
     private var lateVerdicts = 0
+    private var stopLineSignalled = false
+    private var stopLineTried = false
 
     public init(config: Config, alarm: @escaping @Sendable (Alarm) -> Void = { _ in }) {
         self.config = config
@@ -99,69 +101,94 @@ public final class RejectController: @unchecked Sendable {
 
     public var lateVerdictCount: Int { cond.lock(); defer { cond.unlock() }; return lateVerdicts }
 
+    /// A reject decided but not yet confirmed by the PLC.
+    private struct PendingReject { var part: UInt32; var slot: UInt16; var reason: Reason; var deadline: Double; var lastError: String? = nil }
+
+    /// One thread owns the PLC connection. Each turn: take verdicts and fail-safe expiries, then
+    /// make ONE attempt for the most urgent unconfirmed reject — so a silent PLC costs one request
+    /// timeout per turn, never one per part. While the PLC is down, it is probed at most every
+    /// `2 × requestTimeoutMs`, and a reject still unconfirmed at its deadline is reported at once
+    /// (alarm, stop-line) instead of waiting behind the others.
     private func loop() {
+        var queue: [PendingReject] = []
+        var plcDown = false
+        var lastAttempt = -Double.infinity
+        let probeEvery = 2 * Double(config.requestTimeoutMs) / 1000
         while true {
             cond.lock()
-            var work: [(UInt32, Tracked, Reason?)] = []
+            var passed: [(UInt32, Tracked)] = []
             while running {
                 let now = Clock.mono()
                 var next = now + 0.5
                 for (part, t) in parts {
                     let failSafeAt = t.deadline - config.failSafeMarginMs / 1000
                     if let v = t.verdict {
-                        work.append((part, t, v == .pass ? nil : (v == .reject ? .verdict : .uncertain)))
+                        if v == .pass { passed.append((part, t)) } else {
+                            queue.append(PendingReject(part: part, slot: t.slot, reason: v == .reject ? .verdict : .uncertain, deadline: t.deadline))
+                        }
+                        parts[part] = nil
                     } else if now >= failSafeAt {
-                        work.append((part, t, .missing))
+                        alarm(Alarm(.failSafeReject, "part \(part) slot \(t.slot): no verdict \(Int(config.failSafeMarginMs)) ms before its deadline — rejected by default"))
+                        queue.append(PendingReject(part: part, slot: t.slot, reason: .missing, deadline: t.deadline))
+                        parts[part] = nil
                     } else {
                         next = min(next, failSafeAt)
                     }
                 }
-                if !work.isEmpty { break }
+                if !passed.isEmpty { break }
+                if let d = queue.map(\.deadline).min() {
+                    if !plcDown || now - lastAttempt >= probeEvery || now >= d { break }
+                    next = min(next, lastAttempt + probeEvery, d)
+                }
                 _ = cond.wait(until: Date(timeIntervalSinceNow: max(0.0005, next - now)))
             }
             if !running { finished = true; cond.broadcast(); cond.unlock(); return }
-            for (part, _, _) in work { parts[part] = nil }
             cond.unlock()
-            // Most urgent first.
-            for (part, t, reason) in work.sorted(by: { $0.1.deadline < $1.1.deadline }) {
-                guard let reason else {
-                    onOutcome?(Outcome(part: part, slot: t.slot, reason: nil, confirmed: true, rttMs: nil, error: nil, atMono: Clock.mono(), deadlineMono: t.deadline))
-                    continue
+            for (part, t) in passed {
+                onOutcome?(Outcome(part: part, slot: t.slot, reason: nil, confirmed: true, rttMs: nil, error: nil, atMono: Clock.mono(), deadlineMono: t.deadline))
+            }
+            // Rejects past their deadline: too late to confirm.
+            let now = Clock.mono()
+            queue.sort { $0.deadline < $1.deadline }
+            while let first = queue.first, first.deadline <= now {
+                queue.removeFirst()
+                giveUp(first, lastError: plcDown ? "the PLC is not answering" : "no time left")
+            }
+            guard var r = queue.first, !plcDown || now - lastAttempt >= probeEvery else { continue }
+            queue.removeFirst()
+            lastAttempt = now
+            let left = (r.deadline - now) * 1000
+            do {
+                let rtt = try sendReject(part: r.part, slot: r.slot, reason: r.reason, timeoutMs: min(config.requestTimeoutMs, max(1, Int(left))))
+                plcDown = false
+                if stopLineTried, let coil = config.stopLineCoil, !stopLineSignalled {
+                    // The PLC is back: deliver the stop-line signal it missed.
+                    stopLineSignalled = (try? client.writeCoil(coil, true, timeoutMs: config.requestTimeoutMs)) != nil
                 }
-                if reason == .missing {
-                    alarm(Alarm(.failSafeReject, "part \(part) slot \(t.slot): no verdict \(Int(config.failSafeMarginMs)) ms before its deadline — rejected by default"))
+                onOutcome?(Outcome(part: r.part, slot: r.slot, reason: r.reason, confirmed: true, rttMs: rtt, error: nil, atMono: Clock.mono(), deadlineMono: r.deadline))
+            } catch {
+                if !plcDown {
+                    if case .plcException? = error as? MESError { alarm(Alarm(.plcException, "reject part \(r.part): \(error)")) } else { alarm(Alarm(.plcNotAnswering, "reject part \(r.part): \(error)")) }
                 }
-                onOutcome?(deliver(part: part, slot: t.slot, reason: reason, deadline: t.deadline))
+                plcDown = true
+                r.lastError = "\(error)"
+                queue.append(r)
+                // A refused connection fails at once: do not spin.
+                Thread.sleep(forTimeInterval: 0.001)
             }
         }
     }
 
-    /// Writes the reject with read-back, retrying until the deadline; alarms on failure.
-    private func deliver(part: UInt32, slot: UInt16, reason: Reason, deadline: Double) -> Outcome {
-        var lastError: MESError?
-        var alarmed = false
-        while true {
-            let left = (deadline - Clock.mono()) * 1000
-            if left <= 0 { break }
-            do {
-                let rtt = try sendReject(part: part, slot: slot, reason: reason, timeoutMs: min(config.requestTimeoutMs, max(1, Int(left))))
-                return Outcome(part: part, slot: slot, reason: reason, confirmed: true, rttMs: rtt, error: nil, atMono: Clock.mono(), deadlineMono: deadline)
-            } catch let e as MESError {
-                lastError = e
-                if !alarmed {
-                    alarmed = true
-                    if case .plcException = e { alarm(Alarm(.plcException, "reject part \(part): \(e)")) } else { alarm(Alarm(.plcNotAnswering, "reject part \(part): \(e)")) }
-                }
-                // A refused connection fails at once: do not spin.
-                Thread.sleep(forTimeInterval: 0.002)
-            } catch {
-                lastError = .plc(operation: "reject", peer: client.peer, detail: "\(error)")
-            }
-        }
-        let detail = "reject for part \(part) slot \(slot) not confirmed before its deadline: \(lastError.map { "\($0)" } ?? "no time left")"
+    private func giveUp(_ r: PendingReject, lastError: String) {
+        let detail = "reject for part \(r.part) slot \(r.slot) not confirmed before its deadline: \(r.lastError ?? lastError)"
         alarm(Alarm(.stopLine, detail + (config.stopLineCoil == nil ? "" : " — stop-line signal set")))
-        if let coil = config.stopLineCoil { try? client.writeCoil(coil, true, timeoutMs: config.requestTimeoutMs) }
-        return Outcome(part: part, slot: slot, reason: reason, confirmed: false, rttMs: nil, error: detail, atMono: Clock.mono(), deadlineMono: deadline)
+        // Report first, then signal: the stop-line write may itself wait a request timeout on a silent PLC.
+        onOutcome?(Outcome(part: r.part, slot: r.slot, reason: r.reason, confirmed: false, rttMs: nil, error: detail, atMono: Clock.mono(), deadlineMono: r.deadline))
+        if let coil = config.stopLineCoil, !stopLineSignalled, !stopLineTried {
+            // Once per episode (until a reject is confirmed again); it stays set for the operator to clear.
+            stopLineSignalled = (try? client.writeCoil(coil, true, timeoutMs: config.requestTimeoutMs)) != nil
+            if !stopLineSignalled { stopLineTried = true }
+        }
     }
 
     /// One reject: FC16 write of the reject block, FC03 read-back, compare. Returns the round trip in ms.

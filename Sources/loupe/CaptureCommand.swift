@@ -9,8 +9,9 @@ struct CaptureCommand: ParsableCommand {
         abstract: "Grab N frames from a V4L2 camera to PNG files, with per-frame timings.",
         discussion: """
         Example: loupe capture /dev/video0 --format YUYV --size 640x480 --fps 15 --count 10 --out shots
-        Prints per frame the driver sequence number, its timestamp, frames dropped before it,
-        the wait for it and the time to convert and write it; then the measured frame rate.
+
+        Prints per frame the driver sequence number, its timestamp, frames dropped before it, \
+        the wait for it and the time to convert and write it; then the measured frame rate. \
         --set NAME=VALUE sets a control first (names as `loupe cameras` lists them).
         """
     )
@@ -59,40 +60,10 @@ struct CaptureCommand: ParsableCommand {
         let wanted = size.flatMap(parseSize)
         let request = CameraRequest(pixelFormat: format.flatMap { PixelFormat(fourcc: $0.padding(toLength: 4, withPad: " ", startingAt: 0)) },
                                     width: wanted?.0, height: wanted?.1, framesPerSecond: fps, bufferCount: buffers)
-        let camera = try V4L2Camera(path: device, request: request)
-        defer { camera.close() }
-        for control in controls {
-            let parts = control.split(separator: "=", maxSplits: 1)
-            try camera.setControl(named: String(parts[0]), to: Int(parts[1])!)
+        let settings = controls.map { setting -> (name: String, value: Int) in
+            let parts = setting.split(separator: "=", maxSplits: 1)
+            return (String(parts[0]), Int(parts[1])!)
         }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        print("\(device)  \(camera.capabilities.card)  \(camera.format)  \(camera.interval.map { "\($0)" } ?? "rate not reported")  \(buffers) buffers")
-        try camera.start()
-        var timestamps: [Double] = []
-        var waitStart = monotonicSeconds()
-        while timestamps.count < count {
-            let saved: String? = try camera.withNextFrame(timeout: 5) { frame in
-                let waited = monotonicSeconds() - waitStart
-                let t0 = monotonicSeconds()
-                let image = try frame.image()
-                let t1 = monotonicSeconds()
-                let path = "\(out)/frame-\(String(format: "%06d", Int(frame.sequence))).png"
-                try ImageEncoder.writePNG(image, to: path, compressionLevel: 1)
-                let t2 = monotonicSeconds()
-                timestamps.append(frame.timestamp)
-                return String(format: "seq %6d  t %.6f s  dropped %d  wait %6.1f ms  convert %6.1f ms  write %6.1f ms  %@",
-                              Int(frame.sequence), frame.timestamp, frame.droppedBefore, waited * 1000, (t1 - t0) * 1000,
-                              (t2 - t1) * 1000, path)
-            }
-            guard let saved else {
-                throw CaptureError.systemCall(device: device, operation: "poll (no frame within 5 s)", errno: ETIMEDOUT)
-            }
-            print(saved)
-            waitStart = monotonicSeconds()
-        }
-        camera.stop()
-        let span = (timestamps.last ?? 0) - (timestamps.first ?? 0)
-        let rate = timestamps.count > 1 && span > 0 ? Double(timestamps.count - 1) / span : 0
-        print(String(format: "%d frames, %.2f fps by driver timestamps, %d dropped", timestamps.count, rate, camera.statistics.dropped))
+        _ = try CaptureRun(device: device, request: request, count: count, folder: out, controls: settings).run { print($0) }
     }
 }

@@ -20,6 +20,7 @@ struct Loupe: ParsableCommand {
             CamerasCommand.self, CaptureCommand.self,
             // END issue-4
             // BEGIN issue-5 commands
+            MESCommand.self, ResultsCommand.self,
             // END issue-5
         ]
     )

@@ -31,6 +31,7 @@ final class FrameConverterTests: XCTestCase {
             (64, 48, 0, nil, (16, 12)), (64, 48, 8, nil, (15, 9)), (64, 48, 0, PixelRegion(x: 5, y: 3, width: 33, height: 20), (17, 31)),
             (40, 30, 4, nil, (1, 1)), (40, 30, 0, PixelRegion(x: 1, y: 1, width: 37, height: 27), (33, 47)),
             (128, 96, 16, PixelRegion(x: 16, y: 8, width: 96, height: 80), (32, 30)), (32, 20, 0, nil, (64, 40)),
+            (400, 60, 0, PixelRegion(x: 3, y: 2, width: 390, height: 50), (37, 7)), (200, 40, 0, nil, (300, 3)),
         ]
         var seed: UInt64 = 1
         for pixelFormat in rawFormats {
@@ -40,10 +41,11 @@ final class FrameConverterTests: XCTestCase {
                                          bytesPerLine: minimum + geometry.padding)
                 let frame = randomFrame(format, seed: seed)
                 seed += 1
-                for channels in [1, 3] {
+                for (channels, avx512) in [(1, false), (3, false), (1, true), (3, true)] where !avx512 || FrameConverter.cpuHasAVX512 {
                     let normalization = channels == 1 ? NormalizationParameters(mean: [0.5], std: [0.25]) : .imageNet
                     let converter = try FrameConverter(format: format, region: geometry.region, outputWidth: geometry.out.0,
                                                        outputHeight: geometry.out.1, channels: channels, normalization: normalization)
+                    converter.useAVX512 = avx512
                     var fast = [Float](repeating: .nan, count: converter.outputCount)
                     var slow = [Float](repeating: .nan, count: converter.outputCount)
                     try frame.withUnsafeBytes { bytes in
@@ -55,7 +57,7 @@ final class FrameConverterTests: XCTestCase {
                         XCTAssertTrue(a.isFinite)
                         worst = max(worst, abs(a - b) / (1e-5 + 1e-5 * abs(b)))
                     }
-                    XCTAssertLessThanOrEqual(worst, 1, "\(format) region \(String(describing: geometry.region)) -> \(geometry.out) x\(channels)")
+                    XCTAssertLessThanOrEqual(worst, 1, "\(format) region \(String(describing: geometry.region)) -> \(geometry.out) x\(channels) avx512 \(avx512)")
                 }
             }
         }
@@ -73,8 +75,11 @@ final class FrameConverterTests: XCTestCase {
             try bytes.withUnsafeBytes { try converter.convert($0, into: &out, capacity: out.count) }
             return out
         }
-        XCTAssertEqual(try convert(.grey, [51], channels: 1), [0.2, 0.2])
-        XCTAssertEqual(try convert(.grey, [51], channels: 3), [0.2, 0.2, 0.2, 0.2, 0.2, 0.2])
+        for channels in [1, 3] {
+            let gray = try convert(.grey, [51], channels: channels)
+            XCTAssertEqual(gray.count, 2 * channels)
+            for v in gray { XCTAssertEqual(v, 0.2, accuracy: 1e-6) }
+        }
         // YUYV studio white (235, 128, 128) is 1.0, studio black (16) is 0.0, beyond clamps.
         for (value, expected) in [(235, Float(1)), (16, 0), (254, 1), (1, 0), (125.5, 0.5)] as [(Double, Float)] {
             let y = UInt8(value.rounded(.down))

@@ -93,6 +93,25 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
+    /// The direct 3x3/s2 stem kernel (Cin <= 4, inside `.gemm`): output widths around its 16-wide
+    /// chunks, odd and even input sizes (right padding column present or not), every Cin it takes.
+    func testDirectStemAtChunkEdges() {
+        var seed: UInt64 = 1700
+        for w in [1, 2, 3, 30, 31, 32, 33, 34, 63, 64, 65, 66, 300, 301] {
+            for h in [1, 2, 5] {
+                for (cin, cout) in [(1, 16), (2, 5), (3, 8), (4, 1)] {
+                    let g = ConvGeometry(inChannels: cin, outChannels: cout, inHeight: h, inWidth: w, kernel: 3, stride: 2, padding: 1)
+                    seed += 1
+                    let c = Case(geometry: g, bias: seed % 2 == 0, residual: seed % 3 == 0, activation: seed % 4 < 2 ? .relu : .none)
+                    for threads in [1, 2] {
+                        let r = run(c, .gemm, threads: threads, seed: seed)
+                        assertClose(r.got, r.want, atol: 1e-5 * Float(cin * 9).squareRoot(), rtol: 1e-4, "\(g) threads \(threads)")
+                    }
+                }
+            }
+        }
+    }
+
     func testWinogradMatchesReference() {
         var seed: UInt64 = 500
         for (h, w) in Self.sizes + [(4, 4), (8, 9), (75, 75)] {
@@ -106,6 +125,28 @@ final class Conv2DTests: XCTestCase {
                         let r = run(c, .winograd4x4, threads: threads, seed: seed)
                         // Tolerance: Winograd F(4,3) rounds differently from the direct sum (transform
                         // coefficients up to 8); errors scale with sqrt(Cin*9) like the sum itself.
+                        let kk = Float(cin * 9)
+                        assertClose(r.got, r.want, atol: 1e-4 * kk.squareRoot(), rtol: 1e-3, "\(g) threads \(threads)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The row-wise input transform (tile grids at least 16 tiles wide): grids of exactly 16, 17 and
+    /// 38 tiles (halves that wrap to the next tile row at every offset), every padding, the last tile
+    /// row partly empty, and image edges inside and across 16-float chunks.
+    func testWinogradRowTransformAtTileEdges() {
+        var seed: UInt64 = 1300
+        for (h, w) in [(9, 64), (6, 66), (13, 67), (5, 128), (7, 150), (11, 97)] {
+            for padding in [0, 1, 2] {
+                for (cin, cout) in [(1, 1), (3, 5), (16, 16)] {
+                    let g = ConvGeometry(inChannels: cin, outChannels: cout, inHeight: h, inWidth: w, kernel: 3, stride: 1, padding: padding)
+                    guard g.isValid else { continue }
+                    seed += 1
+                    let c = Case(geometry: g, bias: seed % 2 == 0, residual: seed % 3 == 0, activation: seed % 4 < 2 ? .relu : .none)
+                    for threads in [1, 2] {
+                        let r = run(c, .winograd4x4, threads: threads, seed: seed)
                         let kk = Float(cin * 9)
                         assertClose(r.got, r.want, atol: 1e-4 * kk.squareRoot(), rtol: 1e-3, "\(g) threads \(threads)")
                     }

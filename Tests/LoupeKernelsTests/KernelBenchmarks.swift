@@ -59,20 +59,22 @@ final class KernelBenchmarks: XCTestCase {
 }
 
 extension KernelBenchmarks {
-    /// ElpvNet-ref's 9 convs (1x300x300 input, batch 1, padding 1, no bias, ReLU fused), per layer and total,
-    /// with the algorithm Conv2D picks and with plain GEMM for comparison.
+    /// ElpvNet-ref's 9 convs (1x300x300 input, batch 1, padding 1, no bias).
+    static let elpvNetLayers: [ConvGeometry] = [
+        ConvGeometry(inChannels: 1, outChannels: 16, inHeight: 300, inWidth: 300, kernel: 3, stride: 2, padding: 1),
+        ConvGeometry(inChannels: 16, outChannels: 16, inHeight: 150, inWidth: 150, kernel: 3, stride: 1, padding: 1),
+        ConvGeometry(inChannels: 16, outChannels: 16, inHeight: 150, inWidth: 150, kernel: 3, stride: 1, padding: 1),
+        ConvGeometry(inChannels: 16, outChannels: 32, inHeight: 150, inWidth: 150, kernel: 3, stride: 2, padding: 1),
+        ConvGeometry(inChannels: 32, outChannels: 32, inHeight: 75, inWidth: 75, kernel: 3, stride: 1, padding: 1),
+        ConvGeometry(inChannels: 32, outChannels: 64, inHeight: 75, inWidth: 75, kernel: 3, stride: 2, padding: 1),
+        ConvGeometry(inChannels: 64, outChannels: 64, inHeight: 38, inWidth: 38, kernel: 3, stride: 1, padding: 1),
+        ConvGeometry(inChannels: 64, outChannels: 128, inHeight: 38, inWidth: 38, kernel: 3, stride: 2, padding: 1),
+        ConvGeometry(inChannels: 128, outChannels: 128, inHeight: 19, inWidth: 19, kernel: 3, stride: 1, padding: 1),
+    ]
+
+    /// Per layer and total, ReLU fused, with the algorithm Conv2D picks and with plain GEMM for comparison.
     func testElpvNetConvLayers() {
-        let layers: [ConvGeometry] = [
-            ConvGeometry(inChannels: 1, outChannels: 16, inHeight: 300, inWidth: 300, kernel: 3, stride: 2, padding: 1),
-            ConvGeometry(inChannels: 16, outChannels: 16, inHeight: 150, inWidth: 150, kernel: 3, stride: 1, padding: 1),
-            ConvGeometry(inChannels: 16, outChannels: 16, inHeight: 150, inWidth: 150, kernel: 3, stride: 1, padding: 1),
-            ConvGeometry(inChannels: 16, outChannels: 32, inHeight: 150, inWidth: 150, kernel: 3, stride: 2, padding: 1),
-            ConvGeometry(inChannels: 32, outChannels: 32, inHeight: 75, inWidth: 75, kernel: 3, stride: 1, padding: 1),
-            ConvGeometry(inChannels: 32, outChannels: 64, inHeight: 75, inWidth: 75, kernel: 3, stride: 2, padding: 1),
-            ConvGeometry(inChannels: 64, outChannels: 64, inHeight: 38, inWidth: 38, kernel: 3, stride: 1, padding: 1),
-            ConvGeometry(inChannels: 64, outChannels: 128, inHeight: 38, inWidth: 38, kernel: 3, stride: 2, padding: 1),
-            ConvGeometry(inChannels: 128, outChannels: 128, inHeight: 19, inWidth: 19, kernel: 3, stride: 1, padding: 1),
-        ]
+        let layers = Self.elpvNetLayers
         let peak = (0..<5).map { _ in Gemm.measureFMAPeak(seconds: 0.1) }.max()!
         print(String(format: "BENCH FMA peak (1 thread) %.1f GFLOPS", peak))
         for threads in [1, 2] {
@@ -136,5 +138,28 @@ extension KernelBenchmarks {
             print(String(format: "BENCH 2 x 200 us slices, threads %d: median %.0f us (ideal %d); slice 1 on another thread in %d of 22",
                          threads, t * 1e6, threads == 1 ? 400 : 200, ran))
         }
+    }
+}
+
+extension KernelBenchmarks {
+    /// For `perf record`: runs one ElpvNet-ref conv for ~2 s.
+    ///   LOUPE_KERNEL_BENCH=1 LOUPE_PROFILE_LAYER=3 LOUPE_PROFILE_THREADS=1 perf record <xctest> LoupeKernelsTests.KernelBenchmarks/testProfileOneLayer
+    func testProfileOneLayer() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let layer = env["LOUPE_PROFILE_LAYER"].flatMap({ Int($0) }) else { throw XCTSkip("set LOUPE_PROFILE_LAYER") }
+        let threads = env["LOUPE_PROFILE_THREADS"].flatMap { Int($0) } ?? 1
+        let g = Self.elpvNetLayers[layer]
+        var rng = SplitMix64(seed: UInt64(layer))
+        let weights = rng.floats(g.weightCount), input = rng.floats(g.inputCount)
+        let conv = Conv2D(geometry: g, weights: weights, bias: nil, activation: .relu)
+        let scratch = AlignedBuffer(count: conv.scratchCount(threads: threads))
+        let output = AlignedBuffer(count: g.outputCount)
+        let start = Self.now()
+        var runs = 0
+        while Self.now() - start < 2 {
+            conv.forward(input: input, output: output.pointer, scratch: scratch.pointer, threads: threads)
+            runs += 1
+        }
+        print(String(format: "BENCH profile L%d threads %d: %.3f ms mean over %d runs", layer, threads, (Self.now() - start) / Double(runs) * 1e3, runs))
     }
 }

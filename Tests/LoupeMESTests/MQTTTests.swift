@@ -28,17 +28,18 @@ final class MQTTTests: XCTestCase {
     func testResultsSubmittedWhileTheBrokerIsDownAreDeliveredAfterItComesUp() throws {
         let broker = try requirePeer { try MosquittoPeer() }
         broker.stop()
-        let pub = try station(port: broker.port, db: tempPath("down"))
+        // End-to-end acks: the results must reach this MES, whichever of the two reconnects first.
+        let pub = try station(port: broker.port, db: tempPath("down"), ackMode: .mes)
         try pub.start()
         for i in 0..<20 { try pub.submit(record(i)) }
         Thread.sleep(forTimeInterval: 0.3)
         XCTAssertEqual(try pub.outbox.status().pending, 20, "nothing leaves the outbox without an acknowledgement")
+        XCTAssertEqual(try pub.outbox.status().neverSent, 20, "nothing is handed to libmosquitto while disconnected")
         try broker.start()
-        let mes = try MESSubscriber(port: broker.port, topics: .sparkplug(group: "test", station: "st-1"), ackResults: false)
-        try mes.link.waitConnected(timeout: 5)
-        // The station reconnects with back-off (1 s first).
+        let mes = try MESSubscriber(port: broker.port, topics: .sparkplug(group: "test", station: "st-1"), ackResults: true)
+        // The station reconnects with back-off, then re-sends what the MES did not acknowledge.
         XCTAssertTrue(try pub.waitDrained(timeout: 15), "pending \((try? pub.outbox.status().pending) ?? -1)")
-        XCTAssertTrue(mes.wait(distinct: 20, timeout: 10), "MES got \(mes.distinct) of 20")
+        XCTAssertEqual(mes.distinct, 20)
         pub.stop(); mes.stop()
     }
 
@@ -120,5 +121,26 @@ final class MQTTTests: XCTestCase {
         try good.start()
         XCTAssertNoThrow(try good.link.waitConnected(timeout: 5))
         good.stop()
+    }
+
+    func testTLSWithTheRightCAConnectsAndPublishesAndAPlainClientDoesNot() throws {
+        let broker = try requirePeer { try MosquittoPeer(tls: true) }
+        var o = MQTTLink.Options(port: broker.port, clientId: "loupe-tls")
+        o.tls = .init(caFile: broker.caFile)
+        let c = MESPublisher.Config(mqtt: o, topics: .sparkplug(group: "test", station: "tls"), station: "tls")
+        let pub = try MESPublisher(outbox: Outbox(config: .init(path: tempPath("tls"))), config: c)
+        try pub.start()
+        try pub.link.waitConnected(timeout: 5)
+        XCTAssertEqual(pub.config.mqtt.broker, "mqtts://127.0.0.1:\(broker.port)")
+        try pub.submit(record(1))
+        XCTAssertTrue(try pub.waitDrained(timeout: 5), "PUBACK over TLS")
+        pub.stop()
+        // Plain MQTT to the TLS port never gets a CONNACK.
+        let plain = try station(port: broker.port, db: tempPath("plain"), id: "plain")
+        try plain.start()
+        XCTAssertThrowsError(try plain.link.waitConnected(timeout: 1.5)) { e in
+            guard case .brokerTimeout? = e as? MESError else { return XCTFail("\(e)") }
+        }
+        plain.stop()
     }
 }

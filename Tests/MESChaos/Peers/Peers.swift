@@ -55,8 +55,13 @@ public final class MosquittoPeer {
     public private(set) var process: Process?
     public static let binary = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    /// - Parameter users: when given, anonymous login is refused and only these user/password pairs are accepted.
-    public init(users: [String: String]? = nil) throws {
+    /// CA certificate clients must trust when the broker was started with `tls: true`.
+    public var caFile: String { dir + "/ca.crt" }
+
+    /// - Parameters:
+    ///   - users: when given, anonymous login is refused and only these user/password pairs are accepted.
+    ///   - tls: listen with TLS only, with a throw-away CA and a server certificate for 127.0.0.1 (openssl).
+    public init(users: [String: String]? = nil, tls: Bool = false) throws {
         guard Self.binary != nil else { throw PeerError.missing("mosquitto (apt-get install mosquitto)") }
         port = freePort()
         dir = NSTemporaryDirectory() + "loupe-mosquitto-\(getpid())-\(port)"
@@ -72,6 +77,10 @@ public final class MosquittoPeer {
             log_dest file \(dir)/mosquitto.log
 
             """
+        if tls {
+            try Self.makeCertificates(in: dir)
+            conf += "cafile \(dir)/ca.crt\ncertfile \(dir)/server.crt\nkeyfile \(dir)/server.key\n"
+        }
         if let users {
             guard let passwd = ["/usr/bin/mosquitto_passwd", "/usr/sbin/mosquitto_passwd"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
                 throw PeerError.missing("mosquitto_passwd")
@@ -90,6 +99,28 @@ public final class MosquittoPeer {
         }
         try conf.write(toFile: dir + "/mosquitto.conf", atomically: true, encoding: .utf8)
         try start()
+    }
+
+    static func makeCertificates(in dir: String) throws {
+        guard let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw PeerError.missing("openssl (to make the TLS test certificates)")
+        }
+        try "subjectAltName=IP:127.0.0.1\n".write(toFile: dir + "/san.ext", atomically: true, encoding: .utf8)
+        let steps: [[String]] = [
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=loupe-test-ca", "-keyout", "ca.key", "-out", "ca.crt"],
+            ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr"],
+            ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1", "-out", "server.crt", "-extfile", "san.ext"],
+        ]
+        for args in steps {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: openssl)
+            p.arguments = args
+            p.currentDirectoryURL = URL(fileURLWithPath: dir)
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run(); p.waitUntilExit()
+            guard p.terminationStatus == 0 else { throw PeerError.notReady("openssl \(args.prefix(2).joined(separator: " ")) failed (\(p.terminationStatus))") }
+        }
     }
 
     public func start() throws {
@@ -173,7 +204,7 @@ public final class MESSubscriber: @unchecked Sendable {
         self.topics = topics
         self.ackResults = ackResults
         var o = MQTTLink.Options(port: port, clientId: clientId)
-        o.reconnectMinS = 1
+        o.reconnectMinS = 0.25
         o.reconnectMaxS = 2
         link = try MQTTLink(options: o)
         link.onConnect = { [unowned self] rc in

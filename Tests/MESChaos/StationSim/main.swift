@@ -36,7 +36,7 @@ func runStation(_ args: [String]) throws {
     let ackMode = MESPublisher.AckMode(rawValue: option("--ack-mode", args) ?? "mes") ?? .mes
     let outbox = try Outbox(config: .init(path: db))
     var mqtt = MQTTLink.Options(port: port, clientId: "loupe-\(station)")
-    mqtt.reconnectMinS = 1
+    mqtt.reconnectMinS = 0.25
     mqtt.reconnectMaxS = 2
     var config = MESPublisher.Config(mqtt: mqtt, topics: .sparkplug(group: group, station: station), station: station)
     config.ackMode = ackMode

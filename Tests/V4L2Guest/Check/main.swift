@@ -43,7 +43,7 @@ func videoMappings() -> Int {
 
 let node = environment("LOUPE_CAPTURE_NODE", "/dev/video0")
 let outputNode = environment("LOUPE_OUTPUT_NODE", "/dev/video1")
-print("loupe-v4l2-check: nodes \(V4L2Camera.deviceNodes())")
+print("loupe-v4l2-check: nodes \(V4L2Camera.deviceNodes()), AVX-512 kernel \(FrameConverter.cpuHasAVX512 ? "on" : "off (portable path)")")
 
 struct Capture {
     var sequences: [UInt32] = []
@@ -85,13 +85,31 @@ func conversionError(_ camera: V4L2Camera, _ converter: FrameConverter) throws -
     }
 }
 
+func fixedText(_ value: Double) -> String { "\((value * 100).rounded() / 100)" }
+
 func contiguous(_ sequences: [UInt32]) -> Bool {
     zip(sequences, sequences.dropFirst()).allSatisfy { $1 == $0 &+ 1 }
 }
 
+// 0. Enumeration (what `loupe cameras` prints): formats, sizes, intervals, controls.
+do {
+    let (caps, formats, controls) = try V4L2Camera.describe(path: node)
+    let grey = formats.first { $0.pixelFormat == .grey }
+    let vga = grey?.sizes.first { $0.width == 640 && $0.height == 480 }
+    check("enumerate", caps.canCapture && formats.count > 10 && formats.contains { $0.pixelFormat == .yuyv } && vga != nil
+          && !(vga?.intervals.isEmpty ?? true) && !controls.isEmpty,
+          "driver \(caps.driver), \(formats.count) formats, GREY sizes \(grey?.sizes.count ?? 0) "
+          + "(\(grey?.sizes.first.map { "\($0.width)x\($0.height)" } ?? "?")...\(grey?.sizes.last.map { "\($0.width)x\($0.height)" } ?? "?")), "
+          + "640x480 intervals \(vga?.intervals.map(\.description) ?? []), \(controls.count) controls")
+} catch {
+    check("enumerate", false, "\(error)")
+}
+
 // 1. Formats and sizes: capture, check layout, sequence, content, rate, conversion.
 let requestedFPS = 10.0
-for (format, width, height) in [(PixelFormat.grey, 640, 480), (.grey, 320, 180), (.yuyv, 640, 480), (.yuyv, 1280, 720)] {
+// GREY and YUYV at two sizes each, then the other raw formats Loupe converts, small.
+for (format, width, height) in [(PixelFormat.grey, 640, 480), (.grey, 320, 180), (.yuyv, 640, 480), (.yuyv, 1280, 720),
+                                (.uyvy, 320, 180), (.nv12, 320, 180), (.rgb24, 320, 180)] {
     let label = "\(format) \(width)x\(height)"
     do {
         let camera = try V4L2Camera(path: node, request: CameraRequest(pixelFormat: format, width: width, height: height,
@@ -188,6 +206,23 @@ do {
 } catch let error as CaptureError {
     if case .deviceNotFound = error { check("missing node", true, "\(error)") } else { check("missing node", false, "\(error)") }
 } catch { check("missing node", false, "\(error)") }
+
+// 4b. What `loupe cameras` and `loupe capture` run (CameraListing, CaptureRun).
+do {
+    let (lines, failures) = CameraListing.lines(nodes: [node, outputNode], controls: false)
+    lines.prefix(4).forEach { print("  | \($0)") }
+    check("loupe cameras", failures.isEmpty && lines.contains { $0.contains("* GREY") } && lines.contains { $0.contains("not a capture node") },
+          "\(lines.count) lines, failures \(failures)")
+    let run = CaptureRun(device: node, request: CameraRequest(pixelFormat: .yuyv, width: 640, height: 480, framesPerSecond: 10),
+                         count: 3, folder: "/tmp/shots", controls: [("brightness", 140)])
+    let summary = try run.run { print("  | \($0)") }
+    let images = try summary.files.map { try ImageDecoder.decode(contentsOf: $0) }
+    check("loupe capture", images.count == 3 && images.allSatisfy { $0.width == 640 && $0.height == 480 && $0.channels == 3 }
+          && summary.dropped == 0,
+          "\(summary.files.count) PNGs \(images.map { "\($0.width)x\($0.height)x\($0.channels)" }), \(fixedText(summary.framesPerSecond)) fps")
+} catch {
+    check("loupe capture", false, "\(error)")
+}
 
 // 5. The camera goes away (vivid's "Disconnect" control, then the module is reloaded) and comes back.
 let reload = environment("LOUPE_VIVID_RELOAD", "")

@@ -1,0 +1,40 @@
+/// AVX-512 horizontal resampling for frame conversion (LoupeCapture's FrameConverter).
+///
+/// Horizontal bilinear resampling is a gather (each output column reads two source samples
+/// at table-given positions), which Swift cannot express as one instruction. Here a row is
+/// cut into blocks of up to 16 output columns whose samples all lie within a 32-float window,
+/// and each block is two `vpermt2ps` from that window — no gathers. Built for a baseline
+/// CPU; the AVX-512 functions carry their own target attribute and are only called when
+/// `loupe_capture_has_avx512()` says the CPU has it (a qemu guest without it uses the Swift path).
+#ifndef LOUPE_CAPTURE_KERNELS_H
+#define LOUPE_CAPTURE_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// One block of output columns: they read `row[base ..< base + 32]`.
+typedef struct {
+    int32_t base;
+    /// Output columns in this block, 1...16.
+    int32_t count;
+} loupe_resample_block;
+
+/// 1 if the running CPU has AVX-512F, else 0.
+int loupe_capture_has_avx512(void);
+
+/// For each block b and lane l < count: `out[x] = a + (c - a) * weights[16b + l]` with
+/// `a = row[base + left[16b + l]]`, `c = row[base + right[16b + l]]` (local indices 0...31);
+/// then, if `map` is non-zero, `out[x] = clamp(out[x] * m + o, 0, 1) * s + bias`.
+/// `row` must be readable up to the last block's `base + 32`.
+void loupe_resample_row_avx512(const float *row, const loupe_resample_block *blocks, int32_t block_count,
+                               const int32_t *left, const int32_t *right, const float *weights,
+                               float *out, int32_t map, float m, float o, float s, float bias);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
