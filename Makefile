@@ -4,15 +4,16 @@ SWIFT ?= swift
 LOUPE := .build/release/loupe
 PY := .venv/bin/python
 
-.PHONY: demo test deps build venv bench-inference fuzz clean
+.PHONY: demo test deps build venv bench-inference bench-capture fuzz clean
 
 ## Main job on embedded defaults: classify the bundled sample images with the bundled model.
 demo: build
 	$(LOUPE) predict Images/samples --model Models/demo
 
-## All tests (release build), closing with "tests: N passed, M failed".
+## All tests: XCTest suites (release build) and the vivid capture test in qemu,
+## closing with one line "tests: N passed, M failed".
 test: deps
-	scripts/test.sh
+	scripts/test-all.sh
 
 deps:
 	@scripts/install-deps.sh
@@ -26,6 +27,10 @@ venv:
 ## Inference benchmark against ONNX Runtime (QUICK=1 for a short run).
 bench-inference: deps venv
 	Benchmarks/bench-inference.sh
+
+## Capture conversion cost vs memcpy (host) -> Benchmarks/results/capture.json
+bench-capture: deps
+	Benchmarks/bench-capture.sh
 
 ## Fuzz the PNG and JPEG decoders (FUZZ_SECONDS per target, default 60).
 fuzz: deps

@@ -5,9 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-swift build -c release --build-tests
+# -enable-testing: some tests use @testable imports, which release builds refuse otherwise.
+flags=(-c release -Xswiftc -enable-testing)
+swift build "${flags[@]}" --build-tests
 set +e
-swift test -c release --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"
+swift test "${flags[@]}" --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # XCTest prints "Executed N tests, with M failures" per suite; the last one is the total.

@@ -62,11 +62,31 @@ public final class FrameConverter {
     /// True when the CPU has AVX-512F: the horizontal pass then runs the permute kernel of
     /// `CCaptureKernels`; otherwise (or when a test turns it off) the portable Swift loops.
     public static let cpuHasAVX512 = loupe_capture_has_avx512() != 0
-    var useAVX512 = FrameConverter.cpuHasAVX512
+    /// Use the AVX-512 kernels (default: when the CPU has them). Tests and the benchmark turn
+    /// it off to check and measure the portable path; it cannot be turned on without AVX-512.
+    public var useAVX512 = FrameConverter.cpuHasAVX512 {
+        didSet { precondition(!useAVX512 || Self.cpuHasAVX512, "FrameConverter: this CPU has no AVX-512") }
+    }
 
     let planes: [Plane]
     /// Per plane: one vertically blended span (`spanLength` floats).
     let planeRows: [UnsafeMutablePointer<Float>]
+
+    /// Packed 4:2:2 (YUYV, UYVY): the vertical blend also de-interleaves into Y, U, V rows, so
+    /// each component is resampled at stride 1 (wider permute blocks than stride 2 and 4).
+    struct PackedYUV {
+        /// 0 for YUYV, 1 for UYVY: byte of Y0 within a 4-byte pair.
+        var yFirst: Int
+        /// First pair the region touches, and how many.
+        var pairStart: Int
+        var pairs: Int
+        /// Y (2 * pairs floats), U and V (pairs floats each), +32 floats of window padding.
+        var rows: [UnsafeMutablePointer<Float>]
+        /// Component j reads `rows[j]`.
+        var components: [Component]
+    }
+    /// Set for YUYV/UYVY on AVX-512 CPUs (the portable path reads the interleaved span).
+    let packed: PackedYUV?
     let components: [Component]
     /// Per output channel: weights of each component and an offset, in output units (0...1).
     let matrix: [[Float]]
@@ -156,6 +176,31 @@ public final class FrameConverter {
         var planes: [Plane] = []
         var components: [Component] = []
         let first = region.x, last = region.x + region.width - 1
+        if FrameConverter.cpuHasAVX512 && (sampledFormat.pixelFormat == .yuyv || sampledFormat.pixelFormat == .uyvy) {
+            let pairStart = first >> 1, pairs = (last >> 1) - (first >> 1) + 1
+            let rows = [2 * pairs, pairs, pairs].map { count -> UnsafeMutablePointer<Float> in
+                let row = UnsafeMutablePointer<Float>.allocate(capacity: count + 32)
+                row.initialize(repeating: 0, count: count + 32)
+                return row
+            }
+            // Component j reads row j: Y at pixel index, U and V at pair index, relative to the span.
+            var packedComponents: [Component] = []
+            for j in 0..<layout.sites.count {
+                let left = UnsafeMutablePointer<Int32>.allocate(capacity: outputWidth)
+                let right = UnsafeMutablePointer<Int32>.allocate(capacity: outputWidth)
+                for x in 0..<outputWidth {
+                    let sample = FrameConverter.sourceSample(index: x, source: region.width, destination: outputWidth)
+                    let low = region.x + sample.low, high = region.x + sample.high
+                    left[x] = Int32(j == 0 ? low - 2 * pairStart : (low >> 1) - pairStart)
+                    right[x] = Int32(j == 0 ? high - 2 * pairStart : (high >> 1) - pairStart)
+                }
+                packedComponents.append(Self.blocked(plane: j, left: left, right: right, outputWidth: outputWidth, region: region))
+            }
+            packed = PackedYUV(yFirst: sampledFormat.pixelFormat == .yuyv ? 0 : 1, pairStart: pairStart, pairs: pairs, rows: rows,
+                               components: packedComponents)
+        } else {
+            packed = nil
+        }
         for site in layout.sites {
             var plane = Plane(offset: site.planeOffset, bytesPerLine: site.bytesPerLine, rowShift: site.rowShift, spanStart: 0, spanLength: 0)
             let sameSites = layout.sites.filter { $0.planeOffset == site.planeOffset }
@@ -193,13 +238,14 @@ public final class FrameConverter {
     }
 
     deinit {
-        for component in components {
+        for component in components + (packed?.components ?? []) {
             component.left.deallocate(); component.right.deallocate(); component.blocks.deallocate()
             component.blockLeft.deallocate(); component.blockRight.deallocate(); component.blockWeight.deallocate()
         }
         columnWeight.deallocate(); rowTop.deallocate(); rowBottom.deallocate(); rowWeight.deallocate()
         resampled.deallocate()
         for row in planeRows { row.deallocate() }
+        for row in packed?.rows ?? [] { row.deallocate() }
         decoded?.deallocate()
     }
 
@@ -319,12 +365,27 @@ public final class FrameConverter {
         let k = components.count
         let m = folded, o = foldedOffset, s = foldedScale, b = foldedBias
         let horizontal = resampled
+        // YUYV/UYVY on AVX-512: de-interleaved rows and their tables; otherwise the plane spans.
+        let usePacked = useAVX512 && packed != nil
+        let components = usePacked ? packed!.components : self.components
+        let componentRows = usePacked ? packed!.rows : planeRows
         for y in 0..<outputHeight {
             let wy = rowWeight[y]
             for (index, plane) in planes.enumerated() {
                 let top = source + plane.offset + (Int(rowTop[y]) >> plane.rowShift) * plane.bytesPerLine + plane.spanStart
                 let bottom = source + plane.offset + (Int(rowBottom[y]) >> plane.rowShift) * plane.bytesPerLine + plane.spanStart
-                Self.lerpRows(top, bottom, weight: wy, into: planeRows[index], count: plane.spanLength)
+                if usePacked, let packed {
+                    let rows = packed.rows, chroma = k == 3
+                    let done = Int(loupe_lerp_packed_yuv_avx512(top + packed.pairStart * 4 - plane.spanStart,
+                                                                bottom + packed.pairStart * 4 - plane.spanStart, wy,
+                                                                Int32(packed.pairs), Int32(packed.yFirst), rows[0],
+                                                                chroma ? rows[1] : nil, chroma ? rows[2] : nil))
+                    Self.lerpPackedYUV(top + packed.pairStart * 4 - plane.spanStart, bottom + packed.pairStart * 4 - plane.spanStart,
+                                       weight: wy, pairs: done..<packed.pairs, yFirst: packed.yFirst, chroma: chroma,
+                                       y: rows[0], u: rows[1], v: rows[2])
+                } else {
+                    Self.lerpRows(top, bottom, weight: wy, into: planeRows[index], count: plane.spanLength)
+                }
             }
             let row = destination + y * width
             if useAVX512 {
@@ -332,20 +393,20 @@ public final class FrameConverter {
                 if k == 1 {
                     let component = components[0]
                     for c in 0..<channels {
-                        loupe_resample_row_avx512(planeRows[component.plane], component.blocks, Int32(component.blockCount),
+                        loupe_resample_row_avx512(componentRows[component.plane], component.blocks, Int32(component.blockCount),
                                                   component.blockLeft, component.blockRight, component.blockWeight,
                                                   row + c * planeSize, 1, m[c * 3], o[c], s[c], b[c])
                     }
                     continue
                 }
                 for (j, component) in components.enumerated() {
-                    loupe_resample_row_avx512(planeRows[component.plane], component.blocks, Int32(component.blockCount),
+                    loupe_resample_row_avx512(componentRows[component.plane], component.blocks, Int32(component.blockCount),
                                               component.blockLeft, component.blockRight, component.blockWeight,
                                               horizontal + j * width, 0, 1, 0, 1, 0)
                 }
             } else {
                 for (j, component) in components.enumerated() {
-                    Self.resampleRow(planeRows[component.plane], left: component.left, right: component.right,
+                    Self.resampleRow(componentRows[component.plane], left: component.left, right: component.right,
                                      weights: columnWeight, into: horizontal + j * width, count: width)
                 }
             }
@@ -353,6 +414,9 @@ public final class FrameConverter {
                 for c in 0..<channels {
                     Self.mapGray(horizontal, into: row + c * planeSize, count: width, m: m[c * 3], o: o[c], s: s[c], b: b[c])
                 }
+            } else if channels == 3 && useAVX512 {
+                loupe_map_colour3_avx512(horizontal, horizontal + width, horizontal + 2 * width, row, Int64(planeSize), Int32(width),
+                                         m, o, s, b)
             } else if channels == 3 {
                 Self.mapColour3(horizontal, horizontal + width, horizontal + 2 * width, into: row, planeSize: planeSize,
                                 count: width, m: m, o: o, s: s, b: b)
@@ -371,6 +435,30 @@ public final class FrameConverter {
         for i in 0..<count {
             let t = Float(top[i])
             out[i] = t + (Float(bottom[i]) - t) * weight
+        }
+    }
+
+    /// Vertical lerp of packed 4:2:2 pairs `pairs`, de-interleaved into Y, U, V rows (Y only
+    /// when `chroma` is false). One loop per component with a constant stride, so LLVM can
+    /// vectorise each.
+    @inline(__always)
+    static func lerpPackedYUV(_ top: UnsafePointer<UInt8>, _ bottom: UnsafePointer<UInt8>, weight: Float, pairs: Range<Int>,
+                              yFirst: Int, chroma: Bool, y: UnsafeMutablePointer<Float>, u: UnsafeMutablePointer<Float>,
+                              v: UnsafeMutablePointer<Float>) {
+        let lumaTop = top + yFirst, lumaBottom = bottom + yFirst
+        for i in (2 * pairs.lowerBound)..<(2 * pairs.upperBound) {
+            let t = Float(lumaTop[2 * i])
+            y[i] = t + (Float(lumaBottom[2 * i]) - t) * weight
+        }
+        guard chroma else { return }
+        let uTop = top + 1 - yFirst, uBottom = bottom + 1 - yFirst, vTop = top + 3 - yFirst, vBottom = bottom + 3 - yFirst
+        for p in pairs {
+            let t = Float(uTop[4 * p])
+            u[p] = t + (Float(uBottom[4 * p]) - t) * weight
+        }
+        for p in pairs {
+            let t = Float(vTop[4 * p])
+            v[p] = t + (Float(vBottom[4 * p]) - t) * weight
         }
     }
 

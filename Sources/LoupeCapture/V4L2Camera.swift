@@ -26,6 +26,8 @@ public final class V4L2Camera: FrameSource {
     public private(set) var isStreaming = false
     /// True between losing the device and getting it back.
     public private(set) var isDisconnected = false
+    /// Why the last reconnect attempt failed (nil while connected), for the station's log.
+    public private(set) var lastReconnectError: CaptureError?
     /// Seconds between reconnect attempts while disconnected.
     public var reconnectInterval = 0.5
 
@@ -227,18 +229,29 @@ public final class V4L2Camera: FrameSource {
     /// Reopens the device and restores the negotiated mode and streaming; false if not back yet.
     private func reconnect() -> Bool {
         lastReconnectAttempt = monotonicSeconds()
-        guard let device = try? V4L2Device(path: path) else { return false }
+        let device: V4L2Device
+        do {
+            device = try V4L2Device(path: path)
+        } catch {
+            lastReconnectError = error as? CaptureError
+            return false
+        }
         do {
             let capabilities = try DeviceCapabilities.query(device)
-            guard capabilities.canCapture, capabilities.canStream else { return false }
+            guard capabilities.canCapture, capabilities.canStream else {
+                throw CaptureError.notACaptureDevice(device: path, driver: capabilities.driver, card: capabilities.card,
+                                                     capabilities: capabilities.capabilityNames)
+            }
             try configure(device)
             if wantStreaming { try startStreaming(device) }
             self.capabilities = capabilities
             self.device = device
             isDisconnected = false
+            lastReconnectError = nil
             statistics.reconnects += 1
             return true
         } catch {
+            lastReconnectError = error as? CaptureError
             teardown(device: device)
             return false
         }

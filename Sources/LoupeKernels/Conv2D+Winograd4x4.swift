@@ -9,7 +9,11 @@
 /// Work unit: a block of 32 consecutive tiles (row-major over the tile grid). A worker
 /// transforms the block's input straight into packed B panels, runs the 36 GEMMs into its own
 /// M buffer, and applies the output transform with bias, residual and ReLU fused into the
-/// scatter. Transforms are vectorised across 16 tiles (lane = tile). When there are fewer
+/// store. Transforms are vectorised across 16 tiles (lane = tile); the input windows are read
+/// along input rows with even/odd deinterleaves when the tile grid is at least 16 tiles wide
+/// (``winogradInputTransformRows``, else gathered by `winogradInputTransform` below), and outputs
+/// are stored 16 floats (4 tiles x 4 columns) at a time (``winogradOutputTransformRows``). Blocks
+/// are claimed dynamically by the threads (``Parallel/forEachChunk``). When there are fewer
 /// blocks than threads (small images, e.g. 19x19 = 25 tiles), blocks are also split by
 /// output-channel panels; each part redoes the (cheap) input transform.
 ///
@@ -164,54 +168,6 @@ extension Conv2D {
             }
         }
     }
-
-    /// Y = Aᵀ M A + bias (+ residual, ReLU) for output channels `channels` and tiles
-    /// `firstTile ..< firstTile+32`, scattered into `output [Cout, OH, OW]` (partial edge tiles clipped).
-    @inline(__always)
-    func winogradOutputTransform(m: UnsafePointer<Float>, channels: Range<Int>, firstTile: Int, tileCount: Int, tilesX: Int,
-                                 bias: UnsafePointer<Float>, residual: UnsafePointer<Float>?, relu: Bool,
-                                 output: UnsafeMutablePointer<Float>, work: UnsafeMutablePointer<SIMD16<Float>>,
-                                 work2: UnsafeMutablePointer<SIMD16<Float>>) {
-        let g = geometry
-        let oh = g.outHeight, ow = g.outWidth, coutPad = winogradCoutPadded
-        let y = UnsafeMutableRawPointer(work2).assumingMemoryBound(to: Float.self)  // [16 outputs][16 lanes]
-        for oc in channels {
-            let biasVector = SIMD16<Float>(repeating: bias[oc])
-            for half in 0..<2 {
-                let lanes = min(16, tileCount - firstTile - half * 16)
-                if lanes <= 0 { break }
-                let src = UnsafeRawPointer(m + oc * 32 + half * 16)
-                for xi in 0..<36 { work[xi] = src.loadUnaligned(fromByteOffset: xi * coutPad * 32 * 4, as: SIMD16<Float>.self) }
-                for j in 0..<6 { winogradAT(work, j, 6, into: work, j, 6) }          // columns: Aᵀ M -> rows 0..<4
-                for i in 0..<4 { winogradAT(work, 6 * i, 1, into: work2, 4 * i, 1) }  // rows: (Aᵀ M) A -> 4x4
-                // Bias (and ReLU when there is no residual) on 16 tiles at once; the scatter below
-                // is then a plain copy. Branches are hoisted out of the per-element loop and the
-                // index math wraps (&+, &*): overflow checks were a visible share of this loop.
-                let reluNow = relu && residual == nil
-                for o in 0..<16 {
-                    let v = work2[o] + biasVector
-                    work2[o] = reluNow ? relu16(v) : v
-                }
-                for lane in 0..<lanes {
-                    let t = firstTile &+ half &* 16 &+ lane
-                    let oy0 = (t / tilesX) &* 4, ox0 = (t % tilesX) &* 4
-                    let rowsValid = min(4, oh &- oy0), colsValid = min(4, ow &- ox0)
-                    for a in 0..<rowsValid {
-                        let o = (oc &* oh &+ oy0 &+ a) &* ow &+ ox0
-                        let from = y + ((a &* 4) &* 16 &+ lane)
-                        if let residual {
-                            for b in 0..<colsValid {
-                                let value = from[b &* 16] + residual[o &+ b]
-                                output[o &+ b] = relu ? max(value, 0) : value
-                            }
-                        } else {
-                            for b in 0..<colsValid { output[o &+ b] = from[b &* 16] }
-                        }
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// In place, 6 vectors at `p[first + i*step]`: the Bᵀ (6x6) input-transform rows.
@@ -226,18 +182,4 @@ private func winogradBT(_ p: UnsafeMutablePointer<SIMD16<Float>>, _ first: Int, 
     p[first + 3 * step] = (d4 - d2).addingProduct(two, d3 - d1)
     p[first + 4 * step] = (d4 - d2) - two * (d3 - d1)
     p[first + 5 * step] = (d5 - five * d3).addingProduct(four, d1)
-}
-
-/// 6 vectors at `p[first + i*step]` -> 4 vectors at `q[qFirst + i*qStep]`: the Aᵀ (4x6) output-transform rows.
-/// `q` may alias `p` (all inputs are read first).
-@inline(__always)
-private func winogradAT(_ p: UnsafeMutablePointer<SIMD16<Float>>, _ first: Int, _ step: Int,
-                        into q: UnsafeMutablePointer<SIMD16<Float>>, _ qFirst: Int, _ qStep: Int) {
-    let m0 = p[first], m1 = p[first + step], m2 = p[first + 2 * step]
-    let m3 = p[first + 3 * step], m4 = p[first + 4 * step], m5 = p[first + 5 * step]
-    let sum12 = m1 + m2, diff12 = m1 - m2, sum34 = m3 + m4, diff34 = m3 - m4
-    q[qFirst] = m0 + sum12 + sum34
-    q[qFirst + qStep] = diff12.addingProduct(SIMD16<Float>(repeating: 2), diff34)
-    q[qFirst + 2 * qStep] = sum12.addingProduct(SIMD16<Float>(repeating: 4), sum34)
-    q[qFirst + 3 * qStep] = (diff12 + m5).addingProduct(SIMD16<Float>(repeating: 8), diff34)
 }

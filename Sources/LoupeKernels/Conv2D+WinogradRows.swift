@@ -5,11 +5,11 @@
 /// consecutive tiles. The scalar twin gathers those 36 x 16 floats one at a time; here 16 tiles of
 /// one tile row are 68 contiguous floats per input row, and a two-level even/odd deinterleave
 /// (``evenLanes(_:_:)``/``oddLanes(_:_:)``, one `vpermt2ps` each) turns them into the 6 column vectors:
-/// 8 loads + 14 shuffles per input row instead of 96 scalar moves.
+/// 4 vector loads + 10 shuffles per input row instead of 96 scalar moves.
 ///
 /// Halves (16 tiles) that wrap from one tile row to the next are built twice — once from each
-/// row — and blended by lane. Padding comes from an 80-float row buffer: zeroed, then the in-image
-/// part copied with whole vectors. Needs `tilesX >= 16` (a half spans at most two tile rows); smaller images use
+/// row — and blended by lane. Padding comes from an 80-float row buffer written with aligned
+/// whole-vector stores (see ``winogradRowColumns`` on store forwarding). Needs `tilesX >= 16` (a half spans at most two tile rows); smaller images use
 /// the scalar twin.
 extension Conv2D {
     /// Floats of per-worker work space ``winogradInputTransformRows`` needs for its row buffer.
@@ -85,39 +85,49 @@ func winogradRowColumns(_ plane: UnsafePointer<Float>, y: Int, x: Int, h: Int, w
     if y < 0 || y >= h { return (V(), V(), V(), V(), V(), V()) }
     let src = plane + y * w
     let p: UnsafeRawPointer
-    if x >= 0 && x + 68 <= w {
+    let s4: Float, s5: Float  // columns 64 and 65 (window columns 4 and 5 of the last tile)
+    if x >= 0 && x + 66 <= w {
         p = UnsafeRawPointer(src + x)
+        s4 = src[x + 64]
+        s5 = src[x + 65]
     } else {
-        // 80 floats with zero padding: zero the buffer, then copy the in-image columns
-        // lo..<hi with 16-float vectors (the last one overlapping the previous), no per-float
-        // bounds checks (those were a fifth of this transform).
+        // 80 floats with zero padding, written as five 64-byte-aligned vector stores (per-float
+        // only for a chunk that straddles an image edge). Every later vector load of the buffer
+        // is one of those aligned stores exactly, so it is store-forwarded; loads that straddled
+        // two stores (the old `+4 floats` loads) stalled ~20 cycles each and made this transform
+        // slower than the scalar gather at image edges.
         let out = UnsafeMutableRawPointer(buffer)
-        for q in 0..<5 { out.storeBytes(of: V(), toByteOffset: 64 * q, as: V.self) }
-        let lo = max(x, 0), hi = min(x + 80, w)
-        let count = hi - lo
-        if count >= 16 {
-            var s = 0
-            while s + 16 < count {
-                out.storeBytes(of: UnsafeRawPointer(src + lo + s).loadUnaligned(as: V.self), toByteOffset: 4 * (lo - x + s), as: V.self)
-                s += 16
+        for q in 0..<5 {
+            let x0 = x + 16 * q
+            if x0 >= 0 && x0 + 16 <= w {
+                out.storeBytes(of: UnsafeRawPointer(src + x0).loadUnaligned(as: V.self), toByteOffset: 64 * q, as: V.self)
+            } else if x0 + 16 <= 0 || x0 >= w {
+                out.storeBytes(of: V(), toByteOffset: 64 * q, as: V.self)
+            } else {
+                for k in 0..<16 {
+                    let xk = x0 + k
+                    buffer[16 * q + k] = xk >= 0 && xk < w ? src[xk] : 0
+                }
             }
-            out.storeBytes(of: UnsafeRawPointer(src + hi - 16).loadUnaligned(as: V.self), toByteOffset: 4 * (hi - 16 - x), as: V.self)
-        } else if count > 0 {
-            for k in 0..<count { buffer[lo - x + k] = src[lo + k] }
         }
         p = UnsafeRawPointer(buffer)
+        s4 = buffer[64]
+        s5 = buffer[65]
     }
-    // Columns x + 4*lane + j: phases 0..3 of 64 floats, then phases 0 and 1 of the 64 floats
-    // starting 4 later (= columns 4 and 5 of each window).
+    // Columns x + 4*lane + j: phases 0..3 of 64 floats; columns 4 and 5 of each window are
+    // phases 0 and 1 moved down one lane, with columns 64 and 65 shifted in.
     typealias L = SIMD16<Float>
     let a0 = p.loadUnaligned(as: L.self), a1 = p.loadUnaligned(fromByteOffset: 64, as: L.self)
     let a2 = p.loadUnaligned(fromByteOffset: 128, as: L.self), a3 = p.loadUnaligned(fromByteOffset: 192, as: L.self)
     let e01 = evenLanes(a0, a1), o01 = oddLanes(a0, a1), e23 = evenLanes(a2, a3), o23 = oddLanes(a2, a3)
-    let b0 = p.loadUnaligned(fromByteOffset: 16, as: L.self), b1 = p.loadUnaligned(fromByteOffset: 80, as: L.self)
-    let b2 = p.loadUnaligned(fromByteOffset: 144, as: L.self), b3 = p.loadUnaligned(fromByteOffset: 208, as: L.self)
-    let eb01 = evenLanes(b0, b1), ob01 = oddLanes(b0, b1), eb23 = evenLanes(b2, b3), ob23 = oddLanes(b2, b3)
-    return (evenLanes(e01, e23), evenLanes(o01, o23), oddLanes(e01, e23), oddLanes(o01, o23),
-            evenLanes(eb01, eb23), evenLanes(ob01, ob23))
+    let d0 = evenLanes(e01, e23), d1 = evenLanes(o01, o23), d2 = oddLanes(e01, e23), d3 = oddLanes(o01, o23)
+    return (d0, d1, d2, d3, slideDown(d0, s4), slideDown(d1, s5))
+}
+
+/// Lanes 1..<16 of `v` followed by `last` (one `valignd`/`vpermt2ps`).
+@inline(__always)
+func slideDown(_ v: SIMD16<Float>, _ last: Float) -> SIMD16<Float> {
+    SIMD16(v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], last)
 }
 
 extension Conv2D {
@@ -207,7 +217,7 @@ func zipHigh(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
 }
 
 /// 6 vectors at `p[first + i*step]` -> 4 vectors at `q[qFirst + i*qStep]`: the Aᵀ (4x6) output-transform
-/// rows (same arithmetic as the scalar twin's `winogradAT`). `q` may alias `p` (all inputs are read first).
+/// rows. `q` may alias `p` (all inputs are read first).
 @inline(__always)
 func winogradATRows(_ p: UnsafeMutablePointer<SIMD16<Float>>, _ first: Int, _ step: Int,
                     into q: UnsafeMutablePointer<SIMD16<Float>>, _ qFirst: Int, _ qStep: Int) {

@@ -1,7 +1,10 @@
 /// How a ``Conv2D`` computes its output.
 public enum ConvAlgorithm: String, Sendable, CaseIterable {
     /// im2col packed straight into B panels + the 8x32 GEMM micro-kernel (1x1 stride-1 convs
-    /// read the input directly); grouped convs run one GEMM per group.
+    /// read the input directly); grouped convs run one GEMM per group. Two 3x3 / stride-2 /
+    /// padding-1 special cases live here too: Cin <= 4 runs a direct kernel (the stem,
+    /// `Conv2D+DirectStem.swift`), larger Cin im2col's bands of output rows with even/odd
+    /// deinterleaves (`Conv2D+GemmBandStride2.swift`).
     case gemm
     /// Winograd F(4x4, 3x3): 3x3 stride-1 ungrouped convs only.
     case winograd4x4

@@ -67,11 +67,13 @@ public final class MESPublisher: @unchecked Sendable {
     public var onAcknowledged: ((String, Double, Double) -> Void)?
     private let alarm: @Sendable (Alarm) -> Void
 
-    private struct InFlight { var mid: Int32; var payload: Data; var sentMono: Double; var seq: Int64 }
+    private struct InFlight { var mids: [Int32]; var payload: Data; var sentMono: Double; var seq: Int64 }
     private let cond = NSCondition()
     // Guarded by `cond`:
     private var inflight: [String: InFlight] = [:]
     private var midToResult: [Int32: String] = [:]
+    /// PUBACKs that arrived before `publish` returned their message id to us (monotonic arrival time).
+    private var earlyAcks: [Int32: Double] = [:]
     private var acked: [(String, Double, Double)] = []
     private var brokerAcked: [String] = []
     private var commandsIn: [(String, Data)] = []
@@ -174,16 +176,31 @@ public final class MESPublisher: @unchecked Sendable {
     }
 
     private func pubAck(_ mid: Int32) {
+        let at = Clock.mono()
         cond.lock()
-        if let id = midToResult.removeValue(forKey: mid) {
-            if config.ackMode == .puback {
-                if let f = inflight.removeValue(forKey: id) { acked.append((id, f.sentMono, Clock.mono())) }
-            } else {
-                brokerAcked.append(id)
-            }
-            cond.signal()
-        }
+        if let id = midToResult.removeValue(forKey: mid) { brokerAck(id, at: at) } else { earlyAcks[mid] = at }
+        cond.signal()
         cond.unlock()
+    }
+
+    /// The broker acknowledged one copy of `id` (caller holds `cond`).
+    private func brokerAck(_ id: String, at: Double) {
+        if config.ackMode == .puback {
+            if let f = inflight.removeValue(forKey: id) { forget(f.mids, of: id); acked.append((id, f.sentMono, at)) }
+        } else {
+            brokerAcked.append(id)
+        }
+    }
+
+    /// Drops the message ids of a result's copies, unless libmosquitto already reused one (caller holds `cond`).
+    private func forget(_ mids: [Int32], of id: String) {
+        for m in mids where midToResult[m] == id { midToResult[m] = nil }
+    }
+
+    /// Records a published copy; a PUBACK that raced ahead of us is applied now (caller holds `cond`).
+    private func track(_ id: String, mid: Int32) {
+        midToResult[mid] = id
+        if let at = earlyAcks.removeValue(forKey: mid) { midToResult[mid] = nil; brokerAck(id, at: at) }
     }
 
     private func message(_ topic: String, _ payload: Data) {
@@ -193,7 +210,7 @@ public final class MESPublisher: @unchecked Sendable {
             let now = Clock.mono()
             for id in ids {
                 if let f = inflight.removeValue(forKey: id) {
-                    midToResult[f.mid] = nil
+                    forget(f.mids, of: id)
                     acked.append((id, f.sentMono, now))
                 } else {
                     // Sent by an earlier run of the station (or acknowledged twice): still acknowledged.
@@ -267,18 +284,21 @@ public final class MESPublisher: @unchecked Sendable {
         let stale = inflight.filter { mono - max($0.value.sentMono, since) > config.resendAfterS }
         cond.unlock()
         for (id, f) in stale {
-            // Publish and record the message id under one lock: the PUBACK callback takes the same
-            // lock, so it cannot run before we know which result its id belongs to. (libmosquitto
-            // calls on_publish holding only its callback mutex, which publish never takes.)
-            cond.lock()
-            // Acknowledged meanwhile: nothing to re-send.
-            guard inflight[id] != nil else { cond.unlock(); continue }
+            cond.lock(); let still = inflight[id] != nil; cond.unlock()
+            guard still else { continue } // acknowledged meanwhile
+            // Publish without holding `cond`: the PUBACK callback needs it; an ack that beats us
+            // to the bookkeeping waits in `earlyAcks`.
+            let sent = Clock.mono()
             let (mid, rc) = link.publish(topic: config.topics.results, payload: f.payload)
-            guard rc == MQTTLink.success || rc == MQTTLink.errNoConn else { cond.unlock(); break }
-            midToResult[f.mid] = nil
-            inflight[id] = InFlight(mid: mid, payload: f.payload, sentMono: Clock.mono(), seq: f.seq)
-            midToResult[mid] = id
+            guard rc == MQTTLink.success || rc == MQTTLink.errNoConn else { break }
+            cond.lock()
             stats.republished += 1
+            if var g = inflight[id] {
+                // Every copy's PUBACK counts: an earlier copy may still be acknowledged after a reconnect.
+                g.mids.append(mid); g.sentMono = sent
+                inflight[id] = g
+                track(id, mid: mid)
+            }
             cond.unlock()
             sentIds.append(id)
         }
@@ -286,20 +306,26 @@ public final class MESPublisher: @unchecked Sendable {
         cond.lock(); let room = config.maxInflight - inflight.count; let from = cursor; cond.unlock()
         if room > 0, let rows = try? outbox.pending(after: from, limit: room) {
             for row in rows {
-                cond.lock()
-                if inflight[row.resultId] != nil { cursor = max(cursor, row.seq); cond.unlock(); continue }
+                cond.lock(); let already = inflight[row.resultId] != nil; if already { cursor = max(cursor, row.seq) }; cond.unlock()
+                if already { continue }
+                let sent = Clock.mono()
                 let (mid, rc) = link.publish(topic: config.topics.results, payload: row.payload)
                 // NO_CONN: libmosquitto queued it anyway and sends it after reconnect; publishing
                 // again would send it twice. Keep it in flight; the resend timer covers a crash.
-                guard rc == MQTTLink.success || rc == MQTTLink.errNoConn else { cond.unlock(); break }
-                inflight[row.resultId] = InFlight(mid: mid, payload: row.payload, sentMono: Clock.mono(), seq: row.seq)
-                midToResult[mid] = row.resultId
+                guard rc == MQTTLink.success || rc == MQTTLink.errNoConn else { break }
+                cond.lock()
+                inflight[row.resultId] = InFlight(mids: [mid], payload: row.payload, sentMono: sent, seq: row.seq)
                 cursor = max(cursor, row.seq)
                 stats.published += 1
+                track(row.resultId, mid: mid)
                 cond.unlock()
                 sentIds.append(row.resultId)
             }
         }
+        // Unmatched PUBACKs older than a second belong to copies we no longer track.
+        cond.lock()
+        if !earlyAcks.isEmpty { let limit = Clock.mono() - 1; earlyAcks = earlyAcks.filter { $0.value > limit } }
+        cond.unlock()
         if !sentIds.isEmpty { try? outbox.markSent(sentIds, at: Clock.now()) }
     }
 

@@ -194,7 +194,7 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
-    /// `forward` must not touch the heap: glibc's in-use byte count is unchanged over 20 calls.
+    /// `forward` must not touch the heap, on one thread or two: glibc's in-use byte count is unchanged over 20 calls.
     func testForwardDoesNotAllocate() throws {
         try XCTSkipIf(heapBytesInUse() < 0, "mallinfo2 unavailable on this platform")
         // The probe itself must see a heap allocation, or the assertion below proves nothing.
@@ -208,27 +208,33 @@ final class Conv2DTests: XCTestCase {
             ConvGeometry(inChannels: 16, outChannels: 16, inHeight: 19, inWidth: 19, kernel: 1),
             ConvGeometry(inChannels: 16, outChannels: 16, inHeight: 19, inWidth: 19, kernel: 3, padding: 1, groups: 16),
         ]
-        for g in shapes {
+        let stemAndBand = [
+            ConvGeometry(inChannels: 1, outChannels: 16, inHeight: 40, inWidth: 40, kernel: 3, stride: 2, padding: 1),
+            ConvGeometry(inChannels: 16, outChannels: 16, inHeight: 70, inWidth: 70, kernel: 3, stride: 1, padding: 1),
+        ]
+        for (g, threads) in (shapes + stemAndBand).flatMap({ g in [(g, 1), (g, 2)] }) {
             var rng = SplitMix64(seed: 77)
             let weights = rng.floats(g.weightCount), bias = rng.floats(g.outChannels)
             let conv = Conv2D(geometry: g, weights: weights, bias: bias, activation: .relu)
             let input = AlignedBuffer(count: g.inputCount, fill: 0.5)
             let residual = AlignedBuffer(count: g.outputCount, fill: 0.25)
             let output = AlignedBuffer(count: g.outputCount)
-            let scratch = AlignedBuffer(count: conv.scratchCount(threads: 1))
-            conv.forward(input: input.pointer, output: output.pointer, residual: residual.pointer, scratch: scratch.pointer, threads: 1)
+            let scratch = AlignedBuffer(count: conv.scratchCount(threads: threads))
+            // Warm-up: the first two-thread call starts the helper thread (once per process).
+            conv.forward(input: input.pointer, output: output.pointer, residual: residual.pointer, scratch: scratch.pointer,
+                         threads: threads)
             // Retry a few times: another thread of the test process (XCTest's own) may allocate meanwhile.
             var allocated = -1
             for _ in 0..<5 {
                 let before = heapBytesInUse()
                 for _ in 0..<20 {
                     conv.forward(input: input.pointer, output: output.pointer, residual: residual.pointer, scratch: scratch.pointer,
-                                 threads: 1)
+                                 threads: threads)
                 }
                 allocated = heapBytesInUse() - before
                 if allocated == 0 { break }
             }
-            XCTAssertEqual(allocated, 0, "\(conv.algorithm) \(g): forward allocated \(allocated) bytes over 20 calls")
+            XCTAssertEqual(allocated, 0, "\(conv.algorithm) \(g) threads \(threads): forward allocated \(allocated) bytes over 20 calls")
         }
     }
 }

@@ -142,13 +142,17 @@ extension KernelBenchmarks {
 }
 
 extension KernelBenchmarks {
-    /// For `perf record`: runs one ElpvNet-ref conv for ~2 s.
+    /// For `perf record`: runs one ElpvNet-ref conv for ~2 s (LOUPE_PROFILE_SIZE=N: on an NxN input instead).
     ///   LOUPE_KERNEL_BENCH=1 LOUPE_PROFILE_LAYER=3 LOUPE_PROFILE_THREADS=1 perf record <xctest> LoupeKernelsTests.KernelBenchmarks/testProfileOneLayer
     func testProfileOneLayer() throws {
         let env = ProcessInfo.processInfo.environment
         guard let layer = env["LOUPE_PROFILE_LAYER"].flatMap({ Int($0) }) else { throw XCTSkip("set LOUPE_PROFILE_LAYER") }
         let threads = env["LOUPE_PROFILE_THREADS"].flatMap { Int($0) } ?? 1
-        let g = Self.elpvNetLayers[layer]
+        var g = Self.elpvNetLayers[layer]
+        if let size = env["LOUPE_PROFILE_SIZE"].flatMap({ Int($0) }) {  // same layer on another image size
+            g.inHeight = size
+            g.inWidth = size
+        }
         var rng = SplitMix64(seed: UInt64(layer))
         let weights = rng.floats(g.weightCount), input = rng.floats(g.inputCount)
         let conv = Conv2D(geometry: g, weights: weights, bias: nil, activation: .relu)
@@ -160,6 +164,8 @@ extension KernelBenchmarks {
             conv.forward(input: input, output: output.pointer, scratch: scratch.pointer, threads: threads)
             runs += 1
         }
-        print(String(format: "BENCH profile L%d threads %d: %.3f ms mean over %d runs", layer, threads, (Self.now() - start) / Double(runs) * 1e3, runs))
+        let mean = (Self.now() - start) / Double(runs)
+        print(String(format: "BENCH profile L%d %@ threads %d: %.3f ms mean over %d runs (%.2f ns per output pixel-channel)", layer,
+                     g.description, threads, mean * 1e3, runs, mean * 1e9 / Double(g.outputCount)))
     }
 }

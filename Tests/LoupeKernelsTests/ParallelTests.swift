@@ -5,13 +5,13 @@ import LoupeKernels
 final class ParallelTests: XCTestCase {
     /// Every slice runs exactly once with its own range, and the ranges tile `0..<count`.
     func testSlicesRunOnceAndCoverTheRange() {
-        for threads in [1, 2, 3, 8] {
+        for threads in [1, 2, 3, 8, 300] {
             for count in [0, 1, 2, 7, 64, 1000] {
                 for _ in 0..<50 {
                     let hits = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
                     hits.initialize(repeating: 0, count: max(count, 1))
-                    let workers = UnsafeMutablePointer<Int>.allocate(capacity: 64)
-                    workers.initialize(repeating: 0, count: 64)
+                    let workers = UnsafeMutablePointer<Int>.allocate(capacity: 512)
+                    workers.initialize(repeating: 0, count: 512)
                     Parallel.forEachSlice(count: count, threads: threads) { worker, range in
                         workers[worker] += 1
                         for i in range { hits[i] += 1 }

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import LoupeMES
+import LoupeMES
 
 final class OutboxTests: XCTestCase {
     func testResultStaysPendingUntilAcknowledgedAndAuditKeepsTimes() throws {

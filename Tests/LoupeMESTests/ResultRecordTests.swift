@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import LoupeMES
+import LoupeMES
 
 final class ResultRecordTests: XCTestCase {
     func testJSONCarriesSchemaAndOPCUAFieldsAndRoundTrips() throws {

@@ -33,6 +33,18 @@ void loupe_resample_row_avx512(const float *row, const loupe_resample_block *blo
                                const int32_t *left, const int32_t *right, const float *weights,
                                float *out, int32_t map, float m, float o, float s, float bias);
 
+/// Vertical lerp of two rows of packed 4:2:2 YUV (YUYV when `y_first == 0`, UYVY when 1),
+/// de-interleaved: `y[2p], y[2p+1], u[p], v[p]` for pairs `p`, each
+/// `top + (bottom - top) * weight`. Handles whole groups of 16 pairs and returns how many
+/// pairs it did; the caller finishes the rest. `u` and `v` NULL: luma only.
+int32_t loupe_lerp_packed_yuv_avx512(const uint8_t *top, const uint8_t *bottom, float weight, int32_t pairs,
+                                     int32_t y_first, float *y, float *u, float *v);
+
+/// Three output planes from three component rows:
+/// `out[c * plane_size + x] = clamp(sum_j v_j[x] * m[3c + j] + o[c], 0, 1) * s[c] + bias[c]`.
+void loupe_map_colour3_avx512(const float *v0, const float *v1, const float *v2, float *out, int64_t plane_size,
+                              int32_t count, const float *m, const float *o, const float *s, const float *bias);
+
 #ifdef __cplusplus
 }
 #endif

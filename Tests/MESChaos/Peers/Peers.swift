@@ -58,6 +58,9 @@ public final class MosquittoPeer {
     /// CA certificate clients must trust when the broker was started with `tls: true`.
     public var caFile: String { dir + "/ca.crt" }
 
+    /// Started as root, mosquitto drops to user `mosquitto`, which cannot read our files: stay who we are.
+    static var userName: String { getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? "root" }
+
     /// - Parameters:
     ///   - users: when given, anonymous login is refused and only these user/password pairs are accepted.
     ///   - tls: listen with TLS only, with a throw-away CA and a server certificate for 127.0.0.1 (openssl).
@@ -74,7 +77,9 @@ public final class MosquittoPeer {
             autosave_interval 1
             max_queued_messages 100000
             max_inflight_messages 0
+            set_tcp_nodelay true
             log_dest file \(dir)/mosquitto.log
+            user \(Self.userName)
 
             """
         if tls {
@@ -155,8 +160,7 @@ public final class PLCPeer {
 
     /// The venv python: $LOUPE_TEST_PYTHON, else <repo>/.venv-test/bin/python.
     public static func python(repo: String) -> String? {
-        if let p = ProcessInfo.processInfo.environment["LOUPE_TEST_PYTHON"] { return p }
-        let p = repo + "/.venv-test/bin/python"
+        let p = ProcessInfo.processInfo.environment["LOUPE_TEST_PYTHON"] ?? repo + "/.venv-test/bin/python"
         return FileManager.default.isExecutableFile(atPath: p) ? p : nil
     }
 

@@ -54,7 +54,7 @@ func runBench(_ args: [String]) throws {
             if due > Clock.mono() { usleep(UInt32((due - Clock.mono()) * 1e6)) }
             let r = simRecord(index: i, station: "s1")
             lock.lock(); submitted[r.resultId] = Clock.mono(); lock.unlock()
-            pub.submitGrouped(r)
+            if ProcessInfo.processInfo.environment["BENCH_SYNC_SUBMIT"] != nil { try pub.submit(r) } else { pub.submitGrouped(r) }
         }
         _ = try pub.waitDrained(timeout: 30)
         pub.stop()
