@@ -4,7 +4,7 @@ SWIFT ?= swift
 LOUPE := .build/release/loupe
 PY := .venv/bin/python
 
-.PHONY: demo test deps build venv bench-inference bench-capture fuzz clean
+.PHONY: demo test deps build venv bench-inference bench-capture bench-mes fuzz clean
 
 ## Main job on embedded defaults: classify the bundled sample images with the bundled model.
 demo: build
@@ -13,10 +13,11 @@ demo: build
 ## All tests: XCTest suites (release build) and the vivid capture test in qemu,
 ## closing with one line "tests: N passed, M failed".
 test: deps
+	scripts/setup-test-venv.sh
 	scripts/test-all.sh
 
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh mosquitto libmosquitto-dev libsqlite3-dev openssl
 
 build: deps
 	$(SWIFT) build -c release --product loupe
@@ -31,6 +32,10 @@ bench-inference: deps venv
 ## Capture conversion cost vs memcpy (host) -> Benchmarks/results/capture.json
 bench-capture: deps
 	Benchmarks/bench-capture.sh
+
+## MES adapter: PUBACK latency, reject round trip, outbox throughput, long chaos run (QUICK=1 short)
+bench-mes: deps
+	Benchmarks/bench-mes.sh
 
 ## Fuzz the PNG and JPEG decoders (FUZZ_SECONDS per target, default 60).
 fuzz: deps

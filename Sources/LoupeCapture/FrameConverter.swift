@@ -189,7 +189,7 @@ public final class FrameConverter {
                 let left = UnsafeMutablePointer<Int32>.allocate(capacity: outputWidth)
                 let right = UnsafeMutablePointer<Int32>.allocate(capacity: outputWidth)
                 for x in 0..<outputWidth {
-                    let sample = FrameConverter.sourceSample(index: x, source: region.width, destination: outputWidth)
+                    let sample = ResizePlan.sourceSample(index: x, source: region.width, destination: outputWidth)
                     let low = region.x + sample.low, high = region.x + sample.high
                     left[x] = Int32(j == 0 ? low - 2 * pairStart : (low >> 1) - pairStart)
                     right[x] = Int32(j == 0 ? high - 2 * pairStart : (high >> 1) - pairStart)
@@ -210,7 +210,7 @@ public final class FrameConverter {
             let left = UnsafeMutablePointer<Int32>.allocate(capacity: outputWidth)
             let right = UnsafeMutablePointer<Int32>.allocate(capacity: outputWidth)
             for x in 0..<outputWidth {
-                let sample = FrameConverter.sourceSample(index: x, source: region.width, destination: outputWidth)
+                let sample = ResizePlan.sourceSample(index: x, source: region.width, destination: outputWidth)
                 left[x] = Int32(site.byteOffset(region.x + sample.low) - plane.spanStart)
                 right[x] = Int32(site.byteOffset(region.x + sample.high) - plane.spanStart)
             }
@@ -226,11 +226,11 @@ public final class FrameConverter {
         }
         self.components = components
         for x in 0..<outputWidth {
-            let sample = FrameConverter.sourceSample(index: x, source: region.width, destination: outputWidth)
+            let sample = ResizePlan.sourceSample(index: x, source: region.width, destination: outputWidth)
             columnWeight[x] = sample.low == sample.high ? 0 : sample.weight
         }
         for y in 0..<outputHeight {
-            let sample = FrameConverter.sourceSample(index: y, source: region.height, destination: outputHeight)
+            let sample = ResizePlan.sourceSample(index: y, source: region.height, destination: outputHeight)
             rowTop[y] = Int32(region.y + sample.low)
             rowBottom[y] = Int32(region.y + sample.high)
             rowWeight[y] = sample.low == sample.high ? 0 : sample.weight
@@ -266,7 +266,7 @@ public final class FrameConverter {
                 let inBlock = lane < count
                 lanesLeft.append(inBlock ? left[x + lane] - base : 0)
                 lanesRight.append(inBlock ? right[x + lane] - base : 0)
-                let sample = inBlock ? sourceSample(index: x + lane, source: region.width, destination: outputWidth) : (low: 0, high: 0, weight: Float(0))
+                let sample = inBlock ? ResizePlan.sourceSample(index: x + lane, source: region.width, destination: outputWidth) : (low: 0, high: 0, weight: Float(0))
                 lanesWeight.append(inBlock && sample.low != sample.high ? sample.weight : 0)
             }
             x += count
@@ -278,17 +278,6 @@ public final class FrameConverter {
         }
         return Component(plane: plane, left: left, right: right, blocks: copy(blocks), blockCount: blocks.count,
                          blockLeft: copy(lanesLeft), blockRight: copy(lanesRight), blockWeight: copy(lanesWeight))
-    }
-
-    /// Half-pixel-centre bilinear neighbours along one axis — the rule ``ResizePlan`` documents
-    /// (`src = (dst + 0.5) * src/dst - 0.5`, clamped at 0 and at the last pixel).
-    @inline(__always)
-    static func sourceSample(index: Int, source: Int, destination: Int) -> (low: Int, high: Int, weight: Float) {
-        let scale = Double(source) / Double(destination)
-        let position = max((Double(index) + 0.5) * scale - 0.5, 0)
-        let low = min(Int(position), source - 1)
-        let high = min(low + 1, source - 1)
-        return (low, high, Float(position - Double(low)))
     }
 
     // MARK: Format descriptions
@@ -555,9 +544,9 @@ public final class FrameConverter {
         }
         let isYUV = [PixelFormat.yuyv, .uyvy, .nv12].contains(f.pixelFormat)
         for y in 0..<outputHeight {
-            let rowSample = FrameConverter.sourceSample(index: y, source: region.height, destination: outputHeight)
+            let rowSample = ResizePlan.sourceSample(index: y, source: region.height, destination: outputHeight)
             for x in 0..<outputWidth {
-                let colSample = FrameConverter.sourceSample(index: x, source: region.width, destination: outputWidth)
+                let colSample = ResizePlan.sourceSample(index: x, source: region.width, destination: outputWidth)
                 let x0 = region.x + colSample.low, x1 = region.x + colSample.high
                 let y0 = region.y + rowSample.low, y1 = region.y + rowSample.high
                 let wx = x0 == x1 ? 0 : colSample.weight, wy = y0 == y1 ? 0 : rowSample.weight

@@ -57,9 +57,9 @@ public final class ResizePlan {
 
     /// The half-pixel source coordinate of destination index `index` along one axis, and
     /// its two neighbours and the weight of the second; shared by the plan and the
-    /// reference kernel so both follow one written-down rule.
+    /// reference kernel (and by `LoupeCapture`'s frame converter) so all follow one written-down rule.
     @inline(__always)
-    static func sourceSample(index: Int, source: Int, destination: Int) -> (low: Int, high: Int, weight: Float) {
+    public static func sourceSample(index: Int, source: Int, destination: Int) -> (low: Int, high: Int, weight: Float) {
         let scale = Double(source) / Double(destination)
         let position = max((Double(index) + 0.5) * scale - 0.5, 0)
         let low = min(Int(position), source - 1)

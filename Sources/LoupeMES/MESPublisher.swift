@@ -95,10 +95,10 @@ public final class MESPublisher: @unchecked Sendable {
         mqtt.will = (config.topics.state, Self.stateJSON(online: false, station: config.station), true)
         mqtt.maxInflight = UInt32(config.maxInflight)
         link = try MQTTLink(options: mqtt)
-        link.onConnect = { [unowned self] rc in self.connected(rc) }
-        link.onDisconnect = { [unowned self] _ in self.wake() }
-        link.onPublishAck = { [unowned self] mid in self.pubAck(mid) }
-        link.onMessage = { [unowned self] topic, payload in self.message(topic, payload) }
+        link.onConnect = { [weak self] rc in self?.connected(rc) }
+        link.onDisconnect = { [weak self] _ in self?.wake() }
+        link.onPublishAck = { [weak self] mid in self?.pubAck(mid) }
+        link.onMessage = { [weak self] topic, payload in self?.message(topic, payload) }
     }
 
     static func stateJSON(online: Bool, station: String) -> Data {
@@ -108,7 +108,8 @@ public final class MESPublisher: @unchecked Sendable {
     /// Starts connecting and pumping. Returns at once; the broker may come up later.
     public func start() throws {
         cond.lock(); running = true; cond.unlock()
-        let t = Thread { [unowned self] in self.pump() }
+        // The pump keeps the publisher alive until `stop()`: a forgotten stop leaks, never crashes.
+        let t = Thread { self.pump() }
         t.name = "loupe-mes-publisher"
         thread = t
         t.start()

@@ -114,7 +114,8 @@ public final class MQTTLink: @unchecked Sendable {
         // Our own network thread rather than mosquitto_loop_start: loop_forever gives up when the
         // very first connect is refused by the OS (broker not up yet), and we want one back-off policy.
         try check("configure threading", mosquitto_threaded_set(mosq, true))
-        let t = Thread { [unowned self] in self.networkLoop() }
+        // The network thread keeps the link alive until `stop()`.
+        let t = Thread { self.networkLoop() }
         t.name = "loupe-mqtt"
         t.start()
     }

@@ -15,7 +15,12 @@ public final class Outbox: @unchecked Sendable {
         public var budgetBytes: Int64 = 512 << 20
         /// Test hook: SQLite's `max_page_count`, to make the disk "full" without filling a disk.
         public var maxPageCount: Int? = nil
-        public init(path: String, budgetBytes: Int64 = 512 << 20) { self.path = path; self.budgetBytes = budgetBytes }
+        /// false for readers (`loupe results`, `loupe mes status`): opening then does not mark
+        /// pending results as replayed — only the station that will re-send them does.
+        public var isStation = true
+        public init(path: String, budgetBytes: Int64 = 512 << 20, isStation: Bool = true) {
+            self.path = path; self.budgetBytes = budgetBytes; self.isStation = isStation
+        }
     }
 
     /// A pending result as it is sent.
@@ -104,8 +109,10 @@ public final class Outbox: @unchecked Sendable {
                     CREATE TABLE IF NOT EXISTS alarm (
                         id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);
                     """)
-                try db.execute(sql: "UPDATE result SET replayed = 1 WHERE ackedAt IS NULL")
-                replayedAtOpen = db.changesCount
+                if config.isStation {
+                    try db.execute(sql: "UPDATE result SET replayed = 1 WHERE ackedAt IS NULL")
+                    replayedAtOpen = db.changesCount
+                }
             }
         } catch let e as MESError {
             throw e

@@ -72,7 +72,8 @@ public final class RejectController: @unchecked Sendable {
 
     public func start() {
         cond.lock(); running = true; finished = false; cond.unlock()
-        let t = Thread { [unowned self] in self.loop() }
+        // The thread keeps the controller alive until `stop()`.
+        let t = Thread { self.loop() }
         t.name = "loupe-reject"
         t.start()
     }

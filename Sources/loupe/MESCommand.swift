@@ -3,6 +3,12 @@ import Foundation
 import LoupeInspection
 import LoupeMES
 
+/// A runtime failure of `loupe mes` / `loupe results` (not a usage error: no usage text after it).
+struct MESCommandError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// Where the MES adapter keeps its outbox unless told otherwise.
 let defaultOutboxPath = ProcessInfo.processInfo.environment["LOUPE_OUTBOX"] ?? "loupe-outbox.sqlite"
 
@@ -86,7 +92,7 @@ struct MESCommand: ParsableCommand {
             acked.unlock()
             publisher.stop()
             guard let got else {
-                throw ValidationError("no acknowledgement for \(record.resultId) within \(timeout) s from \(config.mqtt.broker) (ack mode \(config.ackMode.rawValue)); it stays in the outbox \(db)")
+                throw MESCommandError("no acknowledgement for \(record.resultId) within \(timeout) s from \(config.mqtt.broker) (ack mode \(config.ackMode.rawValue)); it stays in the outbox \(db)")
             }
             print("result \(record.resultId) published to \(config.topics.results) on \(config.mqtt.broker), acknowledged (\(config.ackMode.rawValue)) in \(String(format: "%.2f", got)) ms")
         }
@@ -129,8 +135,8 @@ struct MESCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("no outbox at \(db) (--db or LOUPE_OUTBOX)") }
-            let s = try Outbox(config: .init(path: db)).status()
+            guard FileManager.default.fileExists(atPath: db) else { throw MESCommandError("no outbox at \(db) (--db or LOUPE_OUTBOX)") }
+            let s = try Outbox(config: .init(path: db, isStation: false)).status()
             if json {
                 let e = JSONEncoder(); e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try e.encode(s), as: UTF8.self))

@@ -34,10 +34,10 @@ struct ResultsCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("no outbox at \(db) (--db or LOUPE_OUTBOX)") }
+        guard FileManager.default.fileExists(atPath: db) else { throw MESCommandError("no outbox at \(db) (--db or LOUPE_OUTBOX)") }
         var q = Outbox.Query()
         q.pendingOnly = pending; q.partId = part; q.resultId = id; q.verdict = verdict; q.limit = limit
-        let rows = try Outbox(config: .init(path: db)).query(q)
+        let rows = try Outbox(config: .init(path: db, isStation: false)).query(q)
         if json {
             let e = JSONEncoder(); e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try e.encode(rows), as: UTF8.self))

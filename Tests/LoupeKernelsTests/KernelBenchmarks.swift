@@ -169,3 +169,31 @@ extension KernelBenchmarks {
                      g.description, threads, mean * 1e3, runs, mean * 1e9 / Double(g.outputCount)))
     }
 }
+
+extension KernelBenchmarks {
+    /// The 9 convs back to back as in a forward pass (each layer's output feeds the next), median and
+    /// fastest of 51 passes at 1 and 2 threads: catches costs the per-layer loop hides (helper threads
+    /// going idle between layers, caches cold at layer changes).
+    func testElpvNetConvChain() {
+        let layers = Self.elpvNetLayers
+        var rng = SplitMix64(seed: 11)
+        let convs = layers.map { g in Conv2D(geometry: g, weights: rng.floats(g.weightCount), bias: rng.floats(g.outChannels), activation: .relu) }
+        let input = AlignedBuffer(count: layers[0].inputCount, fill: 0.5)
+        let buffers = layers.map { AlignedBuffer(count: $0.outputCount) }
+        for threads in [1, 2, 1, 2] {
+            let scratch = AlignedBuffer(count: convs.map { $0.scratchCount(threads: threads) }.max()!)
+            var times: [Double] = []
+            for run in 0..<52 {
+                let t0 = Self.now()
+                for (i, conv) in convs.enumerated() {
+                    conv.forward(input: i == 0 ? UnsafePointer(input.pointer) : UnsafePointer(buffers[i - 1].pointer),
+                                 output: buffers[i].pointer, scratch: scratch.pointer, threads: threads)
+                }
+                if run > 0 { times.append(Self.now() - t0) }
+            }
+            times.sort()
+            print(String(format: "BENCH chain of 9 convs, threads %d: median %.3f ms, fastest %.3f ms, p90 %.3f ms", threads,
+                         times[times.count / 2] * 1e3, times[0] * 1e3, times[times.count * 9 / 10] * 1e3))
+        }
+    }
+}

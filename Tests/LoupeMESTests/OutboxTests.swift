@@ -34,6 +34,10 @@ final class OutboxTests: XCTestCase {
             XCTAssertEqual(outbox.replayedAtOpen, 0)
             XCTAssertFalse(try outbox.pending(after: 0, limit: 10)[0].replayed)
         }
+        // A reader (loupe results) does not mark anything replayed.
+        let reader = try Outbox(config: .init(path: path, isStation: false))
+        XCTAssertEqual(reader.replayedAtOpen, 0)
+        XCTAssertFalse(try reader.pending(after: 0, limit: 10).contains { $0.replayed })
         let reopened = try Outbox(config: .init(path: path))
         XCTAssertEqual(reopened.replayedAtOpen, 2)
         let pending = try reopened.pending(after: 0, limit: 10)

@@ -166,7 +166,8 @@ public final class PLCPeer {
 
     public init(repo: String) throws {
         guard let python = Self.python(repo: repo) else {
-            throw PeerError.missing("\(repo)/.venv-test/bin/python with pymodbus — run scripts/setup-test-venv.sh")
+            let tried = ProcessInfo.processInfo.environment["LOUPE_TEST_PYTHON"] ?? "\(repo)/.venv-test/bin/python"
+            throw PeerError.missing("\(tried) (python with pymodbus) — run scripts/setup-test-venv.sh")
         }
         port = freePort()
         process = Process()
@@ -204,20 +205,25 @@ public final class MESSubscriber: @unchecked Sendable {
     private var other: [(String, Data)] = []
     public var onResult: ((ResultRecord) -> Void)?
 
-    public init(port: Int, topics: MESPublisher.Topics, clientId: String = "mes-sim", ackResults: Bool) throws {
+    private let ackDelay: Double
+
+    /// - Parameter ackDelay: seconds between receiving a result and acknowledging it — a slow MES,
+    ///   so that a crash or a broker kill always finds results unacknowledged.
+    public init(port: Int, topics: MESPublisher.Topics, clientId: String = "mes-sim", ackResults: Bool, ackDelay: Double = 0) throws {
         self.topics = topics
         self.ackResults = ackResults
+        self.ackDelay = ackDelay
         var o = MQTTLink.Options(port: port, clientId: clientId)
         o.reconnectMinS = 0.25
         o.reconnectMaxS = 2
         link = try MQTTLink(options: o)
-        link.onConnect = { [unowned self] rc in
-            guard rc == 0 else { return }
+        link.onConnect = { [weak self] rc in
+            guard rc == 0, let self else { return }
             try? self.link.subscribe(topics.results)
             try? self.link.subscribe(topics.commandAcks)
             try? self.link.subscribe(topics.state)
         }
-        link.onMessage = { [unowned self] topic, payload in self.received(topic, payload) }
+        link.onMessage = { [weak self] topic, payload in self?.received(topic, payload) }
         try link.start()
     }
 
@@ -230,7 +236,15 @@ public final class MESSubscriber: @unchecked Sendable {
         lock.unlock()
         onResult?(r)
         if ackResults {
-            _ = link.publish(topic: topics.resultAcks, payload: Data(#"{"resultIds":["\#(r.resultId)"]}"#.utf8))
+            let ack = Data(#"{"resultIds":["\#(r.resultId)"]}"#.utf8)
+            if ackDelay > 0 {
+                DispatchQueue.global().asyncAfter(deadline: .now() + ackDelay) { [weak self] in
+                    guard let self else { return }
+                    _ = self.link.publish(topic: self.topics.resultAcks, payload: ack)
+                }
+            } else {
+                _ = link.publish(topic: topics.resultAcks, payload: ack)
+            }
         }
     }
 
