@@ -6,7 +6,7 @@
 # Any failing suite makes the whole run fail (after the others have run, so one report shows all).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-passed=0 failed=0 status=0
+passed=0 failed=0 skipped=0 status=0
 run_suite() {
     local name=$1 pattern=$2 log
     shift 2
@@ -17,10 +17,8 @@ run_suite() {
     line=$(grep -E "$pattern" "$log" | tail -1 | tr -d '\r')
     rm -f "$log"
     if [ -n "$line" ]; then
-        local p f
-        p=$(sed -E 's/.*[^0-9]([0-9]+) passed.*/\1/' <<<"$line")
-        f=$(sed -E 's/.*[^0-9]([0-9]+) failed.*/\1/' <<<"$line")
-        passed=$((passed + p)); failed=$((failed + f))
+        count() { grep -oE "[0-9]+ $1" <<<"$line" | head -1 | grep -oE "^[0-9]+" || echo 0; }
+        passed=$((passed + $(count passed))); failed=$((failed + $(count failed))); skipped=$((skipped + $(count skipped)))
     else
         echo "test-all: $name printed no summary"
         failed=$((failed + 1))
@@ -30,5 +28,5 @@ run_suite() {
 run_suite "unit and integration tests" '^tests: [0-9]+ passed, [0-9]+ failed' scripts/test.sh
 run_suite "vivid capture test" '^vivid: [0-9]+ passed, [0-9]+ failed' scripts/test-vivid.sh
 [ "$failed" -ne 0 ] && status=1
-echo "tests: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit $status

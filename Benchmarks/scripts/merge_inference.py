@@ -61,7 +61,8 @@ def main():
         res[f"ort_b32_img_s{suffix}"] = ob32["images_per_s"]
         res[f"b1_latency_ratio{suffix}"] = lb1["median_ms"] / ob1["median_ms"]
         res[f"b32_throughput_ratio{suffix}"] = lb32["images_per_s"] / ob32["images_per_s"]
-        res[f"loupe_heap_bytes_delta_b1{suffix}"] = lb1["heap_bytes_delta"]
+        res[f"loupe_heap_bytes_delta_20_runs_b1{suffix}"] = lb1["heap_bytes_delta_20_runs"]
+        res[f"loupe_heap_bytes_delta_20_runs_b32{suffix}"] = lb32["heap_bytes_delta_20_runs"]
     with open(a.out, "w") as f:
         json.dump(res, f, indent=2, sort_keys=True)
         f.write("\n")
