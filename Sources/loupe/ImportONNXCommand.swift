@@ -8,10 +8,10 @@ struct ImportONNXCommand: ParsableCommand {
         commandName: "import-onnx",
         abstract: "Convert an ONNX classifier (e.g. exported from PyTorch) into a Loupe model directory.",
         discussion: """
-        Supported operators: \(ONNXImporter.supportedOperators.joined(separator: ", ")).
-        Anything else is refused with the operator's name. A softmax is appended when the graph
-        does not end in one. Give --classes in output order; the first class is "good".
-        See docs in the README, section "Bringing a PyTorch model".
+        Supported operators: \(ONNXImporter.supportedOperators.joined(separator: ", ")). \
+        Anything else is refused with the operator's name. A softmax is appended when the graph does not end in one. \
+        Give --classes in output order; the first class is "good". \
+        See the README, section "Bringing a PyTorch model", and docs/onnx.md.
         """
     )
 

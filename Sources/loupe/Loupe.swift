@@ -7,10 +7,11 @@ struct Loupe: ParsableCommand {
         abstract: "Machine-vision quality inspection: decide good or defective for every part, on the CPU.",
         discussion: """
         Start here:
-          loupe predict Images/samples --model Models/demo     classify the bundled sample images
-          loupe predict part.png --json                         the same, as JSON for machines
-          loupe model info Models/ElpvNet-ref                    what a model is made of
-          loupe import-onnx net.onnx --out Models/mine           bring a model trained in PyTorch
+          loupe predict Images/samples          classify the bundled sample images
+          loupe predict part.png --json         the same, as JSON for machines
+          loupe model info Models/ElpvNet-ref   what a model is made of
+          loupe import-onnx net.onnx --out DIR  bring a model trained in PyTorch
+          loupe cameras                         the cameras attached, their modes
 
         Every command has its own --help.
         """,

@@ -8,9 +8,9 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Classify images: verdict (pass/reject), defect score, class and timing per image.",
         discussion: """
-        PATHS are image files (PNG or JPEG, any size: each is resized to the model's input) or
-        folders of them. An image that cannot be read is reported and skipped; the exit status
-        is then 1. With --json the whole run is one JSON document on standard output.
+        PATHS are image files (PNG or JPEG, any size: each is resized to the model's input) or folders of them. \
+        An image that cannot be read is reported and skipped; the exit status is then 1. \
+        With --json the whole run is one JSON document on standard output.
         """
     )
 

@@ -6,9 +6,9 @@ struct SynthCommand: ParsableCommand {
         commandName: "synth",
         abstract: "Generate synthetic electroluminescence solar-cell images with labelled defects.",
         discussion: """
-        Writes PNG cells and a labels.csv (path,probability,type,defect — ELPV's columns plus the
-        defect kind) into OUT. The same seed always gives the same images. Defects: cracks, finger
-        interruptions, dark (inactive) areas, plus benign material features that are not defects.
+        Writes PNG cells and a labels.csv (path,probability,type,defect — ELPV's columns plus the defect kind) into OUT. \
+        The same seed always gives the same images. \
+        Defects: cracks, finger interruptions, dark (inactive) areas, plus benign material features that are not defects. \
         The label is the defect probability 0, 1/3, 2/3 or 1; a cell is defective when p > 0.5.
         """
     )
