@@ -57,6 +57,11 @@ let package = Package(
             dependencies: ["LoupeModel", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: speed
         ),
+        // BEGIN issue-3 (training) targets
+        // Training: forward/backward pairs with gradient checks (docs/training.md).
+        .target(name: "LoupeTraining", dependencies: ["LoupeKernels", "LoupeModel", "LoupeTensor"], swiftSettings: speed),
+        .testTarget(name: "LoupeTrainingTests", dependencies: ["LoupeTraining", "LoupeKernels", "LoupeModel"], swiftSettings: speed),
+        // END issue-3
         // BEGIN issue-4 (V4L2 capture) targets
         .target(name: "CV4L2"),
         // Baseline-compiled; its AVX-512 kernel has a function target attribute and runtime dispatch.
@@ -103,10 +108,12 @@ let package = Package(
             path: "Benchmarks/LoupeBench",
             swiftSettings: speed
         ),
+        // Test-only: counts malloc calls (interposes the allocator in the test executable).
+        .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .testTarget(name: "LoupeKernelsTests", dependencies: ["LoupeKernels"], swiftSettings: speed),
         .testTarget(name: "LoupeImagingTests", dependencies: ["LoupeImaging"], swiftSettings: speed),
         .testTarget(name: "LoupeModelTests", dependencies: ["LoupeModel"], swiftSettings: speed),
-        .testTarget(name: "LoupeInferenceTests", dependencies: ["LoupeInference", "LoupeModel", "LoupeKernels", "LoupeTensor"], swiftSettings: speed),
+        .testTarget(name: "LoupeInferenceTests", dependencies: ["LoupeInference", "LoupeModel", "LoupeKernels", "LoupeTensor", "CMallocCounter"], swiftSettings: speed),
         .testTarget(name: "LoupeInspectionTests", dependencies: ["LoupeInspection", "LoupeSynth"], swiftSettings: speed),
         .testTarget(name: "LoupeSynthTests", dependencies: ["LoupeSynth"], swiftSettings: speed),
         .testTarget(name: "LoupeONNXTests", dependencies: ["LoupeONNX", "LoupeInference", "LoupeModel"], swiftSettings: speed),

@@ -3,7 +3,8 @@ import LoupeKernels
 import LoupeTensor
 
 /// Runs a ``Network`` on batches of inputs with a fixed number of threads. All buffers are
-/// allocated here, once; ``run(input:batch:output:)`` does not allocate.
+/// allocated here, once; with one thread ``run(input:batch:output:)`` makes no allocator call,
+/// with more each parallel dispatch boxes its closure once (32 bytes; see `Parallel`).
 ///
 /// Threading: a batch of at least `threads` images is split across threads, each running
 /// whole images single-threaded (no synchronisation inside the network); a single image

@@ -18,25 +18,26 @@ public enum Gemm {
 
     /// `C[m, n] (+)= A[m, k] x B[k, n]`, row-major with leading dimensions: the same contract
     /// as ``ReferenceKernels/sgemm(m:n:k:a:lda:b:ldb:c:ldc:accumulate:)``.
-    /// Allocates its packing buffers per call (convolutions use ``Conv2D``, which does not).
+    /// Allocates its packing buffers per call; pass a ``GemmWorkspace`` to the overload below
+    /// when calling repeatedly (convolutions use ``Conv2D``, which never allocates).
     public static func sgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                              c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        sgemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate, workspace: GemmWorkspace())
+    }
+
+    /// As above, packing into `workspace` instead of allocating: no allocation per call.
+    /// A workspace serves one call at a time (one per thread).
+    public static func sgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                             c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, workspace: GemmWorkspace) {
         precondition(m >= 0 && n >= 0 && k >= 0 && lda >= k && ldb >= n && ldc >= n, "Gemm.sgemm: bad shape")
         if m == 0 || n == 0 { return }
         if k == 0 {
             if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
             return
         }
-        let kcMax = min(k, kc)
-        let mcMax = min(roundUp(m, gemmTileRows), mc)
-        let ncMax = min(roundUp(n, gemmTileCols), nc)
-        // A block: [mcMax/8 panels][kc][8]; B block: [ncMax/32 panels][kc][32].
-        let aPack = UnsafeMutablePointer<Float>(alignedFloats: mcMax * kcMax)
-        let bPack = UnsafeMutablePointer<Float>(alignedFloats: ncMax * kcMax)
-        defer {
-            aPack.deallocate()
-            bPack.deallocate()
-        }
+        // A block: [mc/8 panels][kc][8]; B block: [nc/32 panels][kc][32] (workspace holds the largest).
+        let aPack = workspace.aPack
+        let bPack = workspace.bPack
         for j0 in stride(from: 0, to: n, by: nc) {
             let nb = min(nc, n - j0)
             for p0 in stride(from: 0, to: k, by: kc) {
@@ -154,5 +155,25 @@ extension UnsafeMutablePointer where Pointee == Float {
     init(alignedFloats count: Int) {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
         self = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+}
+
+/// Packing buffers for ``Gemm/sgemm(m:n:k:a:lda:b:ldb:c:ldc:accumulate:workspace:)``, sized
+/// once for the largest blocks (`mc x kc` of A, `nc x kc` of B: about 2.1 MB), so that repeated
+/// calls never allocate. Not thread-safe: one workspace per thread.
+public final class GemmWorkspace: @unchecked Sendable {
+    /// `[mc/8][kc][8]` A panels.
+    let aPack: UnsafeMutablePointer<Float>
+    /// `[nc/32][kc][32]` B panels.
+    let bPack: UnsafeMutablePointer<Float>
+
+    public init() {
+        aPack = UnsafeMutablePointer<Float>(alignedFloats: Gemm.mc * Gemm.kc)
+        bPack = UnsafeMutablePointer<Float>(alignedFloats: Gemm.nc * Gemm.kc)
+    }
+
+    deinit {
+        aPack.deallocate()
+        bPack.deallocate()
     }
 }

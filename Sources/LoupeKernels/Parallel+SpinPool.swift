@@ -13,7 +13,9 @@ import Synchronization
 /// their core on a loaded machine), then sleep on a condition variable (an idle process burns
 /// no CPU).
 ///
-/// Protocol (no allocation per call; threads are created once, on first use):
+/// Protocol (threads are created once, on first use). One allocation per call remains:
+/// `withoutActuallyEscaping` boxes the caller's closure (32 bytes) so helpers can call it;
+/// removing it needs a context-pointer API instead of closures (`AllocationTests` counts it).
 /// - One 64-bit claim word `generation (24 bits) | threads (8) | chunks (16) | next chunk (16)`.
 ///   The caller publishes a job by storing a new generation with `next = 0`; every thread
 ///   (caller included) claims a chunk with a compare-exchange on the word it has checked, so a

@@ -1,6 +1,7 @@
 import Dispatch
 
-/// Splits work across threads without allocating per call.
+/// Splits work across threads. With one thread nothing is allocated; a multi-threaded call
+/// allocates one 32-byte closure box (see `SpinPool`).
 ///
 /// On Linux the slices run on the caller plus persistent helper threads that spin briefly between
 /// jobs, then sleep (`SpinPool`); elsewhere, or when the pool is busy (nested or concurrent

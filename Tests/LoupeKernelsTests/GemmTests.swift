@@ -44,6 +44,34 @@ final class GemmTests: XCTestCase {
         XCTAssertEqual(c, [0, 0, 0, 0])
     }
 
+    /// The workspace overload computes the same as the reference, across blocks (m > 128,
+    /// n not a multiple of 32, k > 256), reused for several shapes, and allocates nothing.
+    func testSgemmWithWorkspaceMatchesReferenceAndDoesNotAllocate() throws {
+        var rng = SplitMix64(seed: 3)
+        let workspace = GemmWorkspace()
+        for (m, n, k) in [(129, 97, 257), (8, 32, 256), (1, 1, 1), (300, 65, 40)] {
+            let a = rng.floats(m * k), b = rng.floats(k * n), c0 = rng.floats(m * n)
+            var got = c0, want = c0
+            Gemm.sgemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &got, ldc: n, accumulate: true, workspace: workspace)
+            ReferenceKernels.sgemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &want, ldc: n, accumulate: true)
+            assertClose(got, want, atol: 1e-5 * Float(k).squareRoot(), rtol: 1e-4, "m \(m) n \(n) k \(k)")
+        }
+        let s = 200
+        let a = rng.floats(s * s), b = rng.floats(s * s)
+        let c = UnsafeMutablePointer<Float>.allocate(capacity: s * s)
+        defer { c.deallocate() }
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                let before = heapBytesInUse()
+                for _ in 0..<5 {
+                    Gemm.sgemm(m: s, n: s, k: s, a: ap.baseAddress!, lda: s, b: bp.baseAddress!, ldb: s, c: c, ldc: s,
+                               accumulate: false, workspace: workspace)
+                }
+                if before >= 0 { XCTAssertEqual(heapBytesInUse(), before, "sgemm with a workspace allocated") }
+            }
+        }
+    }
+
     func testFMAPeakProbeIsPositive() {
         XCTAssertGreaterThan(Gemm.measureFMAPeak(seconds: 0.02), 0.1)
     }

@@ -1,0 +1,30 @@
+/// `output = max(input, 0)`; the backward reads the forward's output, so the forward may run in place.
+public enum ReLULayer {
+    /// input, output: `(count)`; may alias.
+    public static func forward(count: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        for i in 0..<count { output[i] = max(input[i], 0) }
+    }
+
+    /// `dInput += dOutput` where the output is positive (the gradient at 0 is taken as 0).
+    /// dInput, dOutput, output: `(count)`.
+    public static func backward(count: Int, dInput: UnsafeMutablePointer<Float>, dOutput: UnsafePointer<Float>,
+                                output: UnsafePointer<Float>) {
+        for i in 0..<count where output[i] > 0 { dInput[i] += dOutput[i] }
+    }
+}
+
+/// `output = a + b`: the residual join.
+public enum ResidualAdd {
+    /// a, b, output: `(count)`; output may alias a or b.
+    public static func forward(count: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        for i in 0..<count { output[i] = a[i] + b[i] }
+    }
+
+    /// `dA += dOutput`, `dB += dOutput`. All `(count)`.
+    public static func backward(count: Int, dA: UnsafeMutablePointer<Float>, dB: UnsafeMutablePointer<Float>, dOutput: UnsafePointer<Float>) {
+        for i in 0..<count {
+            dA[i] += dOutput[i]
+            dB[i] += dOutput[i]
+        }
+    }
+}
