@@ -137,7 +137,7 @@ final class TinyNetTrainingTests: XCTestCase {
         let net = TinyNet(model: model, batch: batch)
         let (images, labels) = TinyNet.syntheticBatch(batch, seed: 4)
         let x = FloatBuffer(images)
-        labels.withUnsafeBufferPointer { net.step(images: x.p, labels: $0.baseAddress!) }
+        _ = labels.withUnsafeBufferPointer { net.step(images: x.p, labels: $0.baseAddress!) }
         let analytic = Array(UnsafeBufferPointer(start: net.store.gradients, count: net.store.count))
         // 1024 ReLU inputs: some sit near the kink for any seed, so coordinates whose ±h step
         // flips a ReLU input's sign are skipped (the difference quotient straddles the kink there).

@@ -5,7 +5,8 @@ import LoupeKernels
 /// Fast path: per image, im2col + ``Gemm/sgemm`` (forward `Y = W·col`, backward
 /// `dW += dY·colᵀ`, `dcol = Wᵀ·dY` then col2im). The scalar twins ``forwardReference`` and
 /// ``backwardReference`` are direct loops: the oracle for tests and the fallback.
-/// Scratch is allocated per call (a planned workspace is the next step, see docs/training.md).
+/// Scratch (im2col buffers, one ``GemmWorkspace``) is allocated once per call, not per image;
+/// a workspace planned once per network is the next step (docs/training.md).
 public enum ConvLayer {
     /// `output = conv(input, weights) + bias`.
     /// - Parameters:
@@ -19,12 +20,13 @@ public enum ConvLayer {
         let direct = isPointwise(g)
         let col = UnsafeMutablePointer<Float>.allocate(capacity: direct ? 1 : kk * n) // (K, OH*OW)
         defer { col.deallocate() }
+        let workspace = GemmWorkspace()
         for b in 0..<batch {
             let x = input + b * g.inputCount        // (Cin, H, W)
             let y = output + b * g.outputCount      // (Cout, OH, OW)
             if !direct { im2col(g, input: x, col: col) }
             Gemm.sgemm(m: g.outChannels, n: n, k: kk, a: weights, lda: kk, b: direct ? x : UnsafePointer(col), ldb: n,
-                       c: y, ldc: n, accumulate: false)
+                       c: y, ldc: n, accumulate: false, workspace: workspace)
             if let bias {
                 for oc in 0..<g.outChannels {
                     let row = y + oc * n
@@ -50,6 +52,7 @@ public enum ConvLayer {
         let dCol = UnsafeMutablePointer<Float>.allocate(capacity: direct ? 1 : kk * n)      // (K, OH*OW)
         let wT = UnsafeMutablePointer<Float>.allocate(capacity: kk * cout)                  // (K, Cout)
         defer { colT.deallocate(); dCol.deallocate(); wT.deallocate() }
+        let workspace = GemmWorkspace()
         for oc in 0..<cout { for p in 0..<kk { wT[p * cout + oc] = weights[oc * kk + p] } }
         for b in 0..<batch {
             let x = input + b * g.inputCount        // (Cin, H, W)
@@ -63,15 +66,15 @@ public enum ConvLayer {
             }
             im2colTransposed(g, input: x, colT: colT)
             // dW (Cout, K) += dY (Cout, N) · colᵀ (N, K)
-            Gemm.sgemm(m: cout, n: kk, k: n, a: dy, lda: n, b: colT, ldb: kk, c: dWeights, ldc: kk, accumulate: true)
+            Gemm.sgemm(m: cout, n: kk, k: n, a: dy, lda: n, b: colT, ldb: kk, c: dWeights, ldc: kk, accumulate: true, workspace: workspace)
             if let dInput {
                 let dx = dInput + b * g.inputCount  // (Cin, H, W)
                 if direct {
                     // dX (Cin, H*W) += Wᵀ (Cin, Cout) · dY (Cout, N)
-                    Gemm.sgemm(m: kk, n: n, k: cout, a: wT, lda: cout, b: dy, ldb: n, c: dx, ldc: n, accumulate: true)
+                    Gemm.sgemm(m: kk, n: n, k: cout, a: wT, lda: cout, b: dy, ldb: n, c: dx, ldc: n, accumulate: true, workspace: workspace)
                 } else {
                     // dcol (K, N) = Wᵀ (K, Cout) · dY (Cout, N), then scattered back onto the image.
-                    Gemm.sgemm(m: kk, n: n, k: cout, a: wT, lda: cout, b: dy, ldb: n, c: dCol, ldc: n, accumulate: false)
+                    Gemm.sgemm(m: kk, n: n, k: cout, a: wT, lda: cout, b: dy, ldb: n, c: dCol, ldc: n, accumulate: false, workspace: workspace)
                     col2imAccumulate(g, col: dCol, dInput: dx)
                 }
             }

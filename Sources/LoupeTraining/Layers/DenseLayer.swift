@@ -14,17 +14,18 @@ public enum DenseLayer {
     public static func backward(batch: Int, inFeatures: Int, outFeatures: Int, dInput: UnsafeMutablePointer<Float>?,
                                 dWeights: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
                                 dOutput: UnsafePointer<Float>, input: UnsafePointer<Float>, weights: UnsafePointer<Float>) {
+        let workspace = GemmWorkspace()
         if let dInput {
             // (B, In) += (B, Out) · (Out, In)
             Gemm.sgemm(m: batch, n: inFeatures, k: outFeatures, a: dOutput, lda: outFeatures, b: weights, ldb: inFeatures,
-                       c: dInput, ldc: inFeatures, accumulate: true)
+                       c: dInput, ldc: inFeatures, accumulate: true, workspace: workspace)
         }
         let dyT = UnsafeMutablePointer<Float>.allocate(capacity: max(1, outFeatures * batch)) // (Out, B)
         defer { dyT.deallocate() }
         for b in 0..<batch { for o in 0..<outFeatures { dyT[o * batch + b] = dOutput[b * outFeatures + o] } }
         // (Out, In) += (Out, B) · (B, In)
         Gemm.sgemm(m: outFeatures, n: inFeatures, k: batch, a: dyT, lda: batch, b: input, ldb: inFeatures,
-                   c: dWeights, ldc: inFeatures, accumulate: true)
+                   c: dWeights, ldc: inFeatures, accumulate: true, workspace: workspace)
         if let dBias {
             for o in 0..<outFeatures {
                 var s: Float = 0
