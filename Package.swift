@@ -59,8 +59,15 @@ let package = Package(
         ),
         // BEGIN issue-3 (training) targets
         // Training: forward/backward pairs with gradient checks (docs/training.md).
-        .target(name: "LoupeTraining", dependencies: ["LoupeKernels", "LoupeModel", "LoupeTensor"], swiftSettings: speed),
-        .testTarget(name: "LoupeTrainingTests", dependencies: ["LoupeTraining", "LoupeKernels", "LoupeModel"], swiftSettings: speed),
+        // Labelled image sets: labels CSV or class folders, stratified split, decoded-image cache.
+        .target(name: "LoupeDataset", dependencies: ["LoupeImaging", "LoupeModel", "LoupeTensor"], swiftSettings: speed),
+        .testTarget(name: "LoupeDatasetTests", dependencies: ["LoupeDataset", "LoupeImaging", "LoupeSynth"], swiftSettings: speed),
+        .target(name: "LoupeTraining", dependencies: ["LoupeKernels", "LoupeModel", "LoupeTensor", "LoupeDataset", "LoupeInference"],
+                swiftSettings: speed),
+        .testTarget(name: "LoupeTrainingTests", dependencies: ["LoupeTraining", "LoupeKernels", "LoupeModel", "CMallocCounter", "LoupeDataset", "LoupeSynth"], swiftSettings: speed),
+        // Evaluation: metrics, reject-threshold calibration, HTML report (docs/evaluation.md).
+        .target(name: "LoupeEvaluation", dependencies: ["LoupeImaging", "LoupeTensor"], swiftSettings: speed),
+        .testTarget(name: "LoupeEvaluationTests", dependencies: ["LoupeEvaluation", "LoupeImaging"], swiftSettings: speed),
         // END issue-3
         // BEGIN issue-4 (V4L2 capture) targets
         .target(name: "CV4L2"),
@@ -95,6 +102,9 @@ let package = Package(
                 // BEGIN issue-4 loupe dependencies
                 "LoupeCapture",
                 // END issue-4
+                // BEGIN issue-3 loupe dependencies
+                "LoupeDataset", "LoupeTraining", "LoupeEvaluation",
+                // END issue-3
                 // BEGIN issue-5 loupe dependencies
                 "LoupeMES",
                 // END issue-5
@@ -104,7 +114,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "LoupeBench",
-            dependencies: ["LoupeKernels", "LoupeModel", "LoupeInference", "LoupeONNX", "LoupeImaging", "LoupeInspection"],
+            dependencies: ["LoupeKernels", "LoupeModel", "LoupeInference", "LoupeONNX", "LoupeImaging", "LoupeInspection",
+                           "LoupeTraining"], // issue-3 speed: `loupe-bench train`
             path: "Benchmarks/LoupeBench",
             swiftSettings: speed
         ),

@@ -10,6 +10,8 @@ struct Loupe: ParsableCommand {
           loupe predict Images/samples          classify the bundled sample images
           loupe predict part.png --json         the same, as JSON for machines
           loupe model info Models/ElpvNet-ref   what a model is made of
+          loupe train DATA --out DIR            teach a model from labelled images
+          loupe eval DATA --model DIR           accuracy, escape rate, overkill, report
           loupe import-onnx net.onnx --out DIR  bring a model trained in PyTorch
           loupe cameras                         the cameras attached, their modes
 
@@ -17,6 +19,9 @@ struct Loupe: ParsableCommand {
         """,
         subcommands: [
             PredictCommand.self, ModelCommand.self, ImportONNXCommand.self, SynthCommand.self,
+            // BEGIN issue-3 commands
+            TrainCommand.self, EvalCommand.self,
+            // END issue-3
             // BEGIN issue-4 commands
             CamerasCommand.self, CaptureCommand.self,
             // END issue-4

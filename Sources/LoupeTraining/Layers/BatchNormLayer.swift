@@ -1,14 +1,18 @@
 /// Batch normalisation in training mode: statistics over the batch and spatial positions of
 /// each channel, NCHW (vectors are `spatial = 1`).
+///
+/// The fast path (``forward``/``backward``, BatchNormLayer+Images.swift) works image by image:
+/// per-image partial sums (`moments`, `gradientSums`) are combined in image order, so spreading
+/// images over threads never changes a bit. The scalar twins (`...Reference`) are two-pass Double loops.
 public enum BatchNormLayer {
-    /// `output = gamma * (input - mean) / sqrt(var + epsilon) + beta` with the batch's biased
+    /// Scalar twin of ``forward``: `output = gamma * (input - mean) / sqrt(var + epsilon) + beta` with the batch's biased
     /// mean and variance per channel; saves `mean` and `1/sqrt(var + epsilon)` for ``backward``
     /// and, when given, updates the running statistics the way PyTorch does:
     /// `running = (1 - momentum) * running + momentum * batchStat`, the variance unbiased.
     /// - Parameters:
     ///   - input, output: `(B, C, spatial)`. gamma, beta: `(C)`.
     ///   - saveMean, saveInvStd: `(C)`, written. runningMean, runningVar: `(C)` or nil.
-    public static func forward(batch: Int, channels: Int, spatial: Int, input: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
+    public static func forwardReference(batch: Int, channels: Int, spatial: Int, input: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
                                beta: UnsafePointer<Float>, epsilon: Float, output: UnsafeMutablePointer<Float>,
                                saveMean: UnsafeMutablePointer<Float>, saveInvStd: UnsafeMutablePointer<Float>,
                                runningMean: UnsafeMutablePointer<Float>? = nil, runningVar: UnsafeMutablePointer<Float>? = nil,
@@ -45,11 +49,11 @@ public enum BatchNormLayer {
         }
     }
 
-    /// Accumulates (`+=`) the gradients of ``forward``:
+    /// Scalar twin of ``backward``; accumulates (`+=`) the gradients of ``forward``:
     /// `dx = gamma * invStd / N * (N * dy - Σdy - x̂ * Σ(dy * x̂))`, `dgamma = Σ dy * x̂`, `dbeta = Σ dy`.
     /// - Parameters:
     ///   - dInput, dOutput, input: `(B, C, spatial)`. dGamma, dBeta, gamma, saveMean, saveInvStd: `(C)`.
-    public static func backward(batch: Int, channels: Int, spatial: Int, dInput: UnsafeMutablePointer<Float>?,
+    public static func backwardReference(batch: Int, channels: Int, spatial: Int, dInput: UnsafeMutablePointer<Float>?,
                                 dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>,
                                 dOutput: UnsafePointer<Float>, input: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
                                 saveMean: UnsafePointer<Float>, saveInvStd: UnsafePointer<Float>) {

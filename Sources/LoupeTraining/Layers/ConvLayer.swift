@@ -2,11 +2,12 @@ import LoupeKernels
 
 /// 2-D convolution for training: forward and backward over a batch in NCHW, groups = 1.
 ///
-/// Fast path: per image, im2col + ``Gemm/sgemm`` (forward `Y = W·col`, backward
-/// `dW += dY·colᵀ`, `dcol = Wᵀ·dY` then col2im). The scalar twins ``forwardReference`` and
-/// ``backwardReference`` are direct loops: the oracle for tests and the fallback.
-/// Scratch (im2col buffers, one ``GemmWorkspace``) is allocated once per call, not per image;
-/// a workspace planned once per network is the next step (docs/training.md).
+/// Fast path: ``ConvTrainingKernels`` per image (im2col panels + the 8x32 micro-kernel forward;
+/// the input gradient as a flipped-weight convolution for stride 1, `Wᵀ·dY` + col2im otherwise;
+/// the weight gradient per image into a partial, summed over images in image order). The batch
+/// functions here allocate their scratch per call (tests, one-off use); ``TrainingNetwork`` plans
+/// the same scratch once and spreads images over threads, computing the same bits.
+/// The scalar twins ``forwardReference`` and ``backwardReference`` are direct loops: the oracle.
 public enum ConvLayer {
     /// `output = conv(input, weights) + bias`.
     /// - Parameters:
@@ -16,24 +17,13 @@ public enum ConvLayer {
     public static func forward(_ g: ConvGeometry, batch: Int, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
         precondition(g.isValid && g.groups == 1, "ConvLayer.forward: needs a valid ungrouped geometry, got \(g)")
-        let n = g.outHeight * g.outWidth, kk = g.inChannels * g.kernel * g.kernel
-        let direct = isPointwise(g)
-        let col = UnsafeMutablePointer<Float>.allocate(capacity: direct ? 1 : kk * n) // (K, OH*OW)
-        defer { col.deallocate() }
-        let workspace = GemmWorkspace()
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: ConvTrainingKernels.packedWeightsCount(g))
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: ConvTrainingKernels.forwardScratchCount(g))
+        defer { packed.deallocate(); scratch.deallocate() }
+        ConvTrainingKernels.packWeights(g, weights: weights, into: packed)
         for b in 0..<batch {
-            let x = input + b * g.inputCount        // (Cin, H, W)
-            let y = output + b * g.outputCount      // (Cout, OH, OW)
-            if !direct { im2col(g, input: x, col: col) }
-            Gemm.sgemm(m: g.outChannels, n: n, k: kk, a: weights, lda: kk, b: direct ? x : UnsafePointer(col), ldb: n,
-                       c: y, ldc: n, accumulate: false, workspace: workspace)
-            if let bias {
-                for oc in 0..<g.outChannels {
-                    let row = y + oc * n
-                    let v = bias[oc]
-                    for i in 0..<n { row[i] += v }
-                }
-            }
+            ConvTrainingKernels.forward(g, input: input + b * g.inputCount, packedWeights: packed, bias: bias,
+                                        output: output + b * g.outputCount, accumulate: false, scratch: scratch)
         }
     }
 
@@ -46,37 +36,57 @@ public enum ConvLayer {
                                 dBias: UnsafeMutablePointer<Float>?, dOutput: UnsafePointer<Float>, input: UnsafePointer<Float>,
                                 weights: UnsafePointer<Float>) {
         precondition(g.isValid && g.groups == 1, "ConvLayer.backward: needs a valid ungrouped geometry, got \(g)")
-        let n = g.outHeight * g.outWidth, kk = g.inChannels * g.kernel * g.kernel, cout = g.outChannels
-        let direct = isPointwise(g)
-        let colT = UnsafeMutablePointer<Float>.allocate(capacity: n * kk)                  // (OH*OW, K)
-        let dCol = UnsafeMutablePointer<Float>.allocate(capacity: direct ? 1 : kk * n)      // (K, OH*OW)
-        let wT = UnsafeMutablePointer<Float>.allocate(capacity: kk * cout)                  // (K, Cout)
-        defer { colT.deallocate(); dCol.deallocate(); wT.deallocate() }
-        let workspace = GemmWorkspace()
-        for oc in 0..<cout { for p in 0..<kk { wT[p * cout + oc] = weights[oc * kk + p] } }
+        typealias K = ConvTrainingKernels
+        let partialCount = K.weightGradientPartialCount(g)
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: K.packedInputGradientWeightsCount(g))
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(K.inputGradientScratchCount(g), K.weightGradientScratchCount(g)))
+        let partials = UnsafeMutablePointer<Float>.allocate(capacity: batch * partialCount)
+        let biasPartials = UnsafeMutablePointer<Float>.allocate(capacity: batch * g.outChannels)
+        defer { packed.deallocate(); scratch.deallocate(); partials.deallocate(); biasPartials.deallocate() }
+        if dInput != nil { K.packInputGradientWeights(g, weights: weights, into: packed) }
         for b in 0..<batch {
-            let x = input + b * g.inputCount        // (Cin, H, W)
-            let dy = dOutput + b * g.outputCount    // (Cout, OH*OW)
-            if let dBias {
-                for oc in 0..<cout {
-                    var s: Float = 0
-                    for i in 0..<n { s += dy[oc * n + i] }
-                    dBias[oc] += s
-                }
-            }
-            im2colTransposed(g, input: x, colT: colT)
-            // dW (Cout, K) += dY (Cout, N) · colᵀ (N, K)
-            Gemm.sgemm(m: cout, n: kk, k: n, a: dy, lda: n, b: colT, ldb: kk, c: dWeights, ldc: kk, accumulate: true, workspace: workspace)
-            if let dInput {
-                let dx = dInput + b * g.inputCount  // (Cin, H, W)
-                if direct {
-                    // dX (Cin, H*W) += Wᵀ (Cin, Cout) · dY (Cout, N)
-                    Gemm.sgemm(m: kk, n: n, k: cout, a: wT, lda: cout, b: dy, ldb: n, c: dx, ldc: n, accumulate: true, workspace: workspace)
-                } else {
-                    // dcol (K, N) = Wᵀ (K, Cout) · dY (Cout, N), then scattered back onto the image.
-                    Gemm.sgemm(m: kk, n: n, k: cout, a: wT, lda: cout, b: dy, ldb: n, c: dCol, ldc: n, accumulate: false, workspace: workspace)
-                    col2imAccumulate(g, col: dCol, dInput: dx)
-                }
+            let dy = dOutput + b * g.outputCount
+            backwardImage(g, dInput: dInput.map { $0 + b * g.inputCount }, dInputAccumulates: true, weightPartial: partials + b * partialCount,
+                          biasPartial: dBias == nil ? nil : biasPartials + b * g.outChannels, dOutput: dy,
+                          input: input + b * g.inputCount, packedInputGradientWeights: packed, scratch: scratch)
+        }
+        reduce(g, batch: batch, dWeights: dWeights, dBias: dBias, weightPartials: partials, biasPartials: biasPartials, channels: 0..<g.outChannels)
+    }
+
+    /// One image's share of ``backward``: the weight (and bias) gradient into per-image partials
+    /// (overwritten) and, when `dInput` is given, its input gradient (`=` or `+=`).
+    /// - Parameters:
+    ///   - weightPartial: ``ConvTrainingKernels/weightGradientPartialCount(_:)`` floats. biasPartial: `(Cout)` or nil.
+    ///   - dOutput: `(Cout, OH, OW)`. input, dInput: `(Cin, H, W)`.
+    ///   - packedInputGradientWeights: from ``ConvTrainingKernels/packInputGradientWeights(_:weights:into:)``.
+    ///   - scratch: the larger of the kernels' input- and weight-gradient scratch counts.
+    @inline(__always)
+    static func backwardImage(_ g: ConvGeometry, dInput: UnsafeMutablePointer<Float>?, dInputAccumulates: Bool,
+                              weightPartial: UnsafeMutablePointer<Float>, biasPartial: UnsafeMutablePointer<Float>?,
+                              dOutput dy: UnsafePointer<Float>, input x: UnsafePointer<Float>,
+                              packedInputGradientWeights: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let n = g.outHeight * g.outWidth
+        if let biasPartial {
+            for oc in 0..<g.outChannels { biasPartial[oc] = SIMDKernels.sum(dy + oc * n, count: n) }
+        }
+        ConvTrainingKernels.weightGradient(g, dOutput: dy, input: x, partial: weightPartial, scratch: scratch)
+        if let dInput {
+            ConvTrainingKernels.inputGradient(g, dOutput: dy, packedWeights: packedInputGradientWeights, dInput: dInput,
+                                              accumulate: dInputAccumulates, scratch: scratch)
+        }
+    }
+
+    /// `dWeights += Σ_b weightPartials_b`, `dBias += Σ_b biasPartials_b` for output channels
+    /// `channels`, images summed in order (`(B, ...)` partials as ``backwardImage`` wrote them).
+    static func reduce(_ g: ConvGeometry, batch: Int, dWeights: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
+                       weightPartials: UnsafePointer<Float>, biasPartials: UnsafePointer<Float>, channels: Range<Int>) {
+        ConvTrainingKernels.reduceWeightGradients(g, partials: weightPartials, partialStride: ConvTrainingKernels.weightGradientPartialCount(g),
+                                                  images: batch, dWeights: dWeights, channels: channels)
+        if let dBias {
+            for oc in channels {
+                var sum: Float = 0
+                for b in 0..<batch { sum += biasPartials[b * g.outChannels + oc] }
+                dBias[oc] += sum
             }
         }
     }
@@ -117,69 +127,6 @@ public enum ConvLayer {
                                     dInput?[b * g.inputCount + xi] += d * weights[wi]
                                 }
                             }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// 1x1, stride 1, no padding: the image already is the column matrix.
-    static func isPointwise(_ g: ConvGeometry) -> Bool { g.kernel == 1 && g.stride == 1 && g.padding == 0 }
-
-    /// `col[(ic, ky, kx), (oy, ox)] = x[ic, oy*s - p + ky, ox*s - p + kx]` (0 outside): `(K, OH*OW)`.
-    static func im2col(_ g: ConvGeometry, input x: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>) {
-        let oh = g.outHeight, ow = g.outWidth, k = g.kernel, h = g.inHeight, w = g.inWidth, n = oh * ow
-        for ic in 0..<g.inChannels {
-            for ky in 0..<k {
-                for kx in 0..<k {
-                    let row = col + ((ic * k + ky) * k + kx) * n
-                    for oy in 0..<oh {
-                        let iy = oy * g.stride - g.padding + ky
-                        for ox in 0..<ow {
-                            let ix = ox * g.stride - g.padding + kx
-                            row[oy * ow + ox] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x[(ic * h + iy) * w + ix] : 0
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// The transpose of ``im2col``: `(OH*OW, K)`, each output position's receptive field contiguous.
-    static func im2colTransposed(_ g: ConvGeometry, input x: UnsafePointer<Float>, colT: UnsafeMutablePointer<Float>) {
-        let oh = g.outHeight, ow = g.outWidth, k = g.kernel, h = g.inHeight, w = g.inWidth
-        let kk = g.inChannels * k * k
-        for oy in 0..<oh {
-            for ox in 0..<ow {
-                let row = colT + (oy * ow + ox) * kk
-                for ic in 0..<g.inChannels {
-                    for ky in 0..<k {
-                        let iy = oy * g.stride - g.padding + ky
-                        for kx in 0..<k {
-                            let ix = ox * g.stride - g.padding + kx
-                            row[(ic * k + ky) * k + kx] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x[(ic * h + iy) * w + ix] : 0
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Adjoint of ``im2col``: `dInput[ic, iy, ix] += col[(ic, ky, kx), (oy, ox)]` for every tap that read it.
-    static func col2imAccumulate(_ g: ConvGeometry, col: UnsafePointer<Float>, dInput dx: UnsafeMutablePointer<Float>) {
-        let oh = g.outHeight, ow = g.outWidth, k = g.kernel, h = g.inHeight, w = g.inWidth, n = oh * ow
-        for ic in 0..<g.inChannels {
-            for ky in 0..<k {
-                for kx in 0..<k {
-                    let row = col + ((ic * k + ky) * k + kx) * n
-                    for oy in 0..<oh {
-                        let iy = oy * g.stride - g.padding + ky
-                        if iy < 0 || iy >= h { continue }
-                        for ox in 0..<ow {
-                            let ix = ox * g.stride - g.padding + kx
-                            if ix < 0 || ix >= w { continue }
-                            dx[(ic * h + iy) * w + ix] += row[oy * ow + ox]
                         }
                     }
                 }

@@ -14,14 +14,22 @@ public enum DenseLayer {
     public static func backward(batch: Int, inFeatures: Int, outFeatures: Int, dInput: UnsafeMutablePointer<Float>?,
                                 dWeights: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
                                 dOutput: UnsafePointer<Float>, input: UnsafePointer<Float>, weights: UnsafePointer<Float>) {
-        let workspace = GemmWorkspace()
+        let dyT = UnsafeMutablePointer<Float>.allocate(capacity: max(1, outFeatures * batch)) // (Out, B)
+        defer { dyT.deallocate() }
+        backward(batch: batch, inFeatures: inFeatures, outFeatures: outFeatures, dInput: dInput, dWeights: dWeights, dBias: dBias,
+                 dOutput: dOutput, input: input, weights: weights, workspace: GemmWorkspace(), transposeScratch: dyT)
+    }
+
+    /// As above without allocating: `workspace` for the GEMMs, `transposeScratch` `(Out * B)` floats.
+    public static func backward(batch: Int, inFeatures: Int, outFeatures: Int, dInput: UnsafeMutablePointer<Float>?,
+                                dWeights: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
+                                dOutput: UnsafePointer<Float>, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                                workspace: GemmWorkspace, transposeScratch dyT: UnsafeMutablePointer<Float>) {
         if let dInput {
             // (B, In) += (B, Out) · (Out, In)
             Gemm.sgemm(m: batch, n: inFeatures, k: outFeatures, a: dOutput, lda: outFeatures, b: weights, ldb: inFeatures,
                        c: dInput, ldc: inFeatures, accumulate: true, workspace: workspace)
         }
-        let dyT = UnsafeMutablePointer<Float>.allocate(capacity: max(1, outFeatures * batch)) // (Out, B)
-        defer { dyT.deallocate() }
         for b in 0..<batch { for o in 0..<outFeatures { dyT[o * batch + b] = dOutput[b * outFeatures + o] } }
         // (Out, In) += (Out, B) · (B, In)
         Gemm.sgemm(m: outFeatures, n: inFeatures, k: batch, a: dyT, lda: batch, b: input, ldb: inFeatures,

@@ -41,7 +41,7 @@ public struct AdamW {
     public var epsilon: Float
     public var weightDecay: Float
     /// Steps taken so far (t in the bias correction); part of a checkpoint.
-    public private(set) var stepCount: Int = 0
+    public internal(set) var stepCount: Int = 0
 
     public init(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
         self.learningRate = learningRate

@@ -1,0 +1,49 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import LoupeDataset
+import LoupeInference
+import LoupeModel
+
+/// Validation during training: the model compiled for inference (BN folded, running
+/// statistics), exactly as a station would run it, over cached images.
+enum Validation {
+    struct Result { var loss: Double; var accuracy: Double; var binaryAccuracy: Double }
+
+    /// Mean cross-entropy (unweighted), top-1 accuracy and good/defective accuracy at 0.5.
+    static func run(model: Model, images: ImageTensorCache, threads: Int, maxBatch: Int = 32) throws -> Result {
+        let session = InferenceSession(network: try Network(model: model), maxBatch: maxBatch, threads: threads)
+        let k = model.spec.classes.count, per = images.imageCount, plane = images.height * images.width
+        let defect = Set(model.spec.effectiveDefectClasses)
+        let input = UnsafeMutablePointer<Float>.allocate(capacity: maxBatch * per)
+        let output = UnsafeMutablePointer<Float>.allocate(capacity: maxBatch * k)
+        defer { input.deallocate(); output.deallocate() }
+        let mean = model.spec.input.mean, std = model.spec.input.std
+        var loss = 0.0, correct = 0, binaryCorrect = 0
+        var start = 0
+        while start < images.count {
+            let n = min(maxBatch, images.count - start)
+            for j in 0..<n {
+                let src = images.image(start + j), dst = input + j * per
+                for c in 0..<images.channels {
+                    let inv = 1 / std[c], m = mean[c]
+                    for i in 0..<plane { dst[c * plane + i] = (src[c * plane + i] - m) * inv }
+                }
+            }
+            session.run(input: input, batch: n, output: output)
+            for j in 0..<n {
+                let p = output + j * k, truth = images.dataset.samples[start + j].classIndex
+                loss -= Double(log(max(p[truth], 1e-12)))
+                var arg = 0
+                for c in 1..<k where p[c] > p[arg] { arg = c }
+                if arg == truth { correct += 1 }
+                var score: Float = 0
+                for c in defect { score += p[c] }
+                if (score > 0.5) == defect.contains(truth) { binaryCorrect += 1 }
+            }
+            start += n
+        }
+        let n = Double(images.count)
+        return Result(loss: loss / n, accuracy: Double(correct) / n, binaryAccuracy: Double(binaryCorrect) / n)
+    }
+}
