@@ -33,6 +33,16 @@ public struct LabeledDataset: Sendable {
         self.samples = samples
     }
 
+    /// Where the labels come from.
+    public enum Layout: String, CaseIterable, Sendable {
+        /// A CSV file, or `labels.csv` in the folder if there is one, else class folders.
+        case auto
+        /// The CSV file, or the folder's `labels.csv`.
+        case csv
+        /// One subfolder per class, even if a `labels.csv` is present.
+        case folders
+    }
+
     /// Names accepted as the good class of a named-label set.
     public static let goodClassNames = ["good", "ok", "pass", "normal"]
 
@@ -57,21 +67,25 @@ public struct LabeledDataset: Sendable {
     /// Loads a labelled set.
     ///
     /// - `path` is a CSV file, or a folder holding `labels.csv`, or a folder with one subfolder
-    ///   of images per class (the subfolder name is the class).
+    ///   of images per class (the subfolder name is the class); `layout` picks when both exist.
     /// - `classes`: the classes to map labels onto (evaluating a model: its classes); a label
     ///   matches by name or, for numbers, by value. Nil: the classes found in the data.
     /// - Throws: ``DatasetError`` naming the file and line at fault, every missing image (first
     ///   few), or an empty set.
-    public static func load(_ path: String, classes: [String]? = nil) throws -> LabeledDataset {
+    public static func load(_ path: String, classes: [String]? = nil, layout: Layout = .auto) throws -> LabeledDataset {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw DatasetError.fileMissing(path: path) }
         let dataset: LabeledDataset
-        if !isDir.boolValue {
-            dataset = try LabelsCSV.read(path, classes: classes)
-        } else {
-            let csv = (path as NSString).appendingPathComponent("labels.csv")
-            dataset = FileManager.default.fileExists(atPath: csv) ? try LabelsCSV.read(csv, classes: classes)
-                                                                  : try ClassFolders.read(path, classes: classes)
+        let csv = isDir.boolValue ? (path as NSString).appendingPathComponent("labels.csv") : path
+        switch layout {
+        case .folders:
+            guard isDir.boolValue else { throw DatasetError.fileMissing(path: path + "/ (a folder of class folders)") }
+            dataset = try ClassFolders.read(path, classes: classes)
+        case .csv:
+            dataset = try LabelsCSV.read(csv, classes: classes)
+        case .auto:
+            dataset = !isDir.boolValue || FileManager.default.fileExists(atPath: csv) ? try LabelsCSV.read(csv, classes: classes)
+                                                                                     : try ClassFolders.read(path, classes: classes)
         }
         guard !dataset.samples.isEmpty else { throw DatasetError.empty(source: path) }
         return dataset

@@ -24,6 +24,7 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: "Labelled images: labels CSV, folder with labels.csv, or folder of class folders.")
     var data: String
     @Option(name: .shortAndLong, help: "Model folder.") var model: String = "Models/demo"
+    @Option(help: "Labels from: auto (labels.csv if present, else class folders), csv, or folders.") var layout: String = "auto"
     @Option(help: "Write an HTML report (ROC, confusion matrices, worst mistakes as pictures) to this file.") var report: String?
     @Option(help: "Evaluate at this threshold instead of the model's.") var threshold: Float?
     @Option(parsing: .upToNextOption, help: "Target escape rates for the calibration table.")
@@ -42,7 +43,8 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         var loaded = try Model.load(from: model)
         if let threshold { loaded.spec.threshold = threshold }
-        let dataset = try LabeledDataset.load(data, classes: loaded.spec.classes)
+        guard let layout = LabeledDataset.Layout(rawValue: layout) else { throw ValidationError("--layout must be auto, csv or folders") }
+        let dataset = try LabeledDataset.load(data, classes: loaded.spec.classes, layout: layout)
         let inspector = try Inspector(model: loaded, threads: threads)
         var samples: [EvalSample] = [], failures: [String] = []
         for s in dataset.samples {

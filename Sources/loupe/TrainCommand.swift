@@ -26,6 +26,8 @@ struct TrainCommand: ParsableCommand {
     var data: String
     @Option(help: "Output model folder.")
     var out: String
+    @Option(help: "Labels from: auto (labels.csv if present, else class folders), csv, or folders.")
+    var layout: String = "auto"
     @Option(help: "Architecture: a model folder (its layers are used, its weights are not unless --finetune).")
     var arch: String = "Models/ElpvNet-ref"
     @Flag(help: "Start from the architecture's weights instead of a fresh initialisation (same classes needed).")
@@ -89,11 +91,12 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let options = try options()
         let architecture = try Model.load(from: arch)
-        let all = try LabeledDataset.load(data)
+        guard let layout = LabeledDataset.Layout(rawValue: layout) else { throw ValidationError("--layout must be auto, csv or folders") }
+        let all = try LabeledDataset.load(data, layout: layout)
         try all.requireTwoClasses()
         var trainSet = all, validationSet: LabeledDataset? = nil
         if let val {
-            validationSet = try LabeledDataset.load(val, classes: all.classes)
+            validationSet = try LabeledDataset.load(val, classes: all.classes, layout: layout)
         } else if options.validationFraction > 0 {
             (trainSet, validationSet) = try all.stratifiedSplit(heldOutFraction: options.validationFraction, seed: options.seed)
         }

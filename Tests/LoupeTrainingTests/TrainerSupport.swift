@@ -6,10 +6,10 @@ import LoupeSynth
 
 /// Synthetic EL cells on disk (good/ and defective/ folders) and a tiny CNN, for trainer tests.
 enum TrainerFixture {
-    /// A small conv net for `size`² gray images: three stride-2 conv+BN+ReLU, GAP, dense.
+    /// A small conv net for `size`² gray images: four stride-2 conv+BN+ReLU (16/32/64/64), GAP, dense (~60 k parameters).
     static func tinySpec(size: Int, classes: [String] = ["good", "defective"]) -> ModelSpec {
         var layers: [LayerSpec] = []
-        for (i, c) in [8, 16, 32].enumerated() {
+        for (i, c) in [16, 32, 64, 64].enumerated() {
             layers.append(LayerSpec(name: "c\(i)", op: .conv, outChannels: c, kernel: 3, stride: 2, padding: 1, bias: false))
             layers.append(LayerSpec(name: "c\(i).bn", op: .batchnorm, epsilon: 1e-5))
             layers.append(LayerSpec(name: "c\(i).relu", op: .relu))
@@ -47,13 +47,11 @@ enum TrainerFixture {
         var o = TrainingOptions()
         o.epochs = epochs
         o.batch = 16
-        o.learningRate = 0.01
+        o.learningRate = 0.003
         o.schedule = .oneCycle
         o.validationFraction = 0
         o.threads = 2
         o.seed = 42
-        if ProcessInfo.processInfo.environment["DBG_NOAUG"] != nil { o.augmentation = .none }
-        if let t = ProcessInfo.processInfo.environment["DBG_THREADS"] { o.threads = Int(t)! }
         return o
     }
 }

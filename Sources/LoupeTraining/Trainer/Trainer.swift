@@ -103,7 +103,7 @@ public final class Trainer {
             guard let dir = checkpointDirectory else { throw TrainingError.cannotResume(checkpoint: "(none)", reason: "no checkpoint folder given") }
             let saved = try Checkpoint.read(from: dir, parameterCount: store.count)
             guard saved.state.options.resumeKey() == options.resumeKey() else {
-                throw TrainingError.cannotResume(checkpoint: dir, reason: "it was made with different options (only --epochs may change): \(describeDifference(saved.state.options, options))")
+                throw TrainingError.cannotResume(checkpoint: dir, reason: "it was made with different options (only --epochs may change): \(describeDifference(saved.state.options.resumeKey(), options.resumeKey()))")
             }
             guard saved.state.dataSHA256 == train.sha256 else {
                 throw TrainingError.cannotResume(checkpoint: dir, reason: "it was trained on different data (hash \(saved.state.dataSHA256.prefix(12)), now \(train.sha256.prefix(12)))")
