@@ -4,7 +4,7 @@ SWIFT ?= swift
 LOUPE := .build/release/loupe
 PY := .venv/bin/python
 
-.PHONY: demo test deps build venv bench-inference bench-capture bench-mes fuzz clean
+.PHONY: demo test deps build venv bench-inference bench-capture bench-mes bench-train bench-train-speed fuzz clean
 
 ## Main job on embedded defaults: classify the bundled sample images with the bundled model.
 demo: build
@@ -37,6 +37,14 @@ bench-capture: deps
 ## MES adapter: PUBACK latency, reject round trip, outbox throughput, long chaos run (QUICK=1 short)
 bench-mes: deps
 	Benchmarks/bench-mes.sh
+
+## ELPV training benchmark: accuracy on the 656 test cells, minutes, img/s vs PyTorch (QUICK=1 short).
+bench-train: deps venv
+	Benchmarks/bench-train.sh
+
+## Training-step throughput only, Loupe vs PyTorch (QUICK=1 short).
+bench-train-speed: deps venv
+	Benchmarks/bench-train-speed.sh
 
 ## Fuzz the PNG and JPEG decoders (FUZZ_SECONDS per target, default 60).
 fuzz: deps

@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "LoupeTrainingTests", dependencies: ["LoupeTraining", "LoupeKernels", "LoupeModel", "CMallocCounter", "LoupeDataset", "LoupeSynth"], swiftSettings: speed),
         // Evaluation: metrics, reject-threshold calibration, HTML report (docs/evaluation.md).
         .target(name: "LoupeEvaluation", dependencies: ["LoupeImaging", "LoupeTensor"], swiftSettings: speed),
-        .testTarget(name: "LoupeEvaluationTests", dependencies: ["LoupeEvaluation", "LoupeImaging"], swiftSettings: speed),
+        .testTarget(name: "LoupeEvaluationTests", dependencies: ["LoupeEvaluation", "LoupeImaging", "LoupeModel"], swiftSettings: speed),
         // END issue-3
         // BEGIN issue-4 (V4L2 capture) targets
         .target(name: "CV4L2"),

@@ -158,17 +158,7 @@ public enum ConvTrainingKernels {
         let tail = scratch + roundUp(kk, gemmTileRows) * gemmTileCols  // (Cout, 32): the last, partial panel of dY
         for q0 in stride(from: 0, to: n, by: gemmTileCols) {
             let cols = min(gemmTileCols, n - q0)
-            var b = dOutput + q0
-            var bStride = n
-            if cols < gemmTileCols {
-                for oc in 0..<cout {
-                    let row = tail + oc * gemmTileCols
-                    row.update(from: dOutput + oc * n + q0, count: cols)
-                    (row + cols).update(repeating: 0, count: gemmTileCols - cols)
-                }
-                b = UnsafePointer(tail)
-                bStride = gemmTileCols
-            }
+            let (b, bStride) = dOutputPanel(dOutput, pixels: n, channels: cout, from: q0, count: cols, tail: tail)
             for ir in stride(from: 0, to: kk, by: gemmTileRows) {
                 gemmMicrokernel8x32(kc: cout, a: packedWeights + ir * cout, b: b, bStride: bStride, c: dCol + ir * gemmTileCols,
                                     ldc: gemmTileCols, rows: gemmTileRows, cols: gemmTileCols, epilogue: .plain)
@@ -193,6 +183,19 @@ public enum ConvTrainingKernels {
         }
     }
 
+    /// Columns `q0 ..< q0 + count` of `dY (channels, pixels)` as a B panel for the micro-kernel:
+    /// in place when a full 32-column panel, else copied into `tail (channels, 32)` zero-padded.
+    static func dOutputPanel(_ dOutput: UnsafePointer<Float>, pixels n: Int, channels: Int, from q0: Int, count cols: Int,
+                             tail: UnsafeMutablePointer<Float>) -> (UnsafePointer<Float>, Int) {
+        if cols == gemmTileCols { return (dOutput + q0, n) }
+        for oc in 0..<channels {
+            let row = tail + oc * gemmTileCols
+            row.update(from: dOutput + oc * n + q0, count: cols)
+            (row + cols).update(repeating: 0, count: gemmTileCols - cols)
+        }
+        return (UnsafePointer(tail), gemmTileCols)
+    }
+
     /// 3x3 / stride 2 / padding 1 input gradient, accumulated into `dInput`: the whole
     /// `dcol (K, N) = Wᵀ·dY` first, then col2im by input row. For a kernel row `ky` and output
     /// row `oy`, input row `2*oy - 1 + ky` receives at even columns `2j` the `kx = 1` row
@@ -207,17 +210,7 @@ public enum ConvTrainingKernels {
         let tail = scratch + roundUp(kk, gemmTileRows) * n   // (Cout, 32): the last, partial panel of dY
         for q0 in stride(from: 0, to: n, by: gemmTileCols) {
             let cols = min(gemmTileCols, n - q0)
-            var b = dOutput + q0
-            var bStride = n
-            if cols < gemmTileCols {
-                for oc in 0..<cout {
-                    let row = tail + oc * gemmTileCols
-                    row.update(from: dOutput + oc * n + q0, count: cols)
-                    (row + cols).update(repeating: 0, count: gemmTileCols - cols)
-                }
-                b = UnsafePointer(tail)
-                bStride = gemmTileCols
-            }
+            let (b, bStride) = dOutputPanel(dOutput, pixels: n, channels: cout, from: q0, count: cols, tail: tail)
             for ir in stride(from: 0, to: kk, by: gemmTileRows) {
                 gemmMicrokernel8x32(kc: cout, a: packedWeights + ir * cout, b: b, bStride: bStride, c: dCol + ir * n + q0,
                                     ldc: n, rows: gemmTileRows, cols: cols, epilogue: .plain)

@@ -57,6 +57,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue from the checkpoint.") var resume = false
     @Flag(help: "Skip images that cannot be decoded (listed) instead of stopping.") var skipUnreadable = false
     @Option(help: "Model name (default: OUT's folder name).") var name: String?
+    @Option(help: "One line for model.json's description (default: what was trained on what).") var description: String?
 
     func options() throws -> TrainingOptions {
         var o = TrainingOptions()
@@ -150,6 +151,7 @@ struct TrainCommand: ParsableCommand {
         }
         meta["training.finished"] = ISO8601DateFormatter().string(from: Date())
         model.spec.metadata = meta
+        model.spec.description = description ?? "\(architecture.spec.name) layers trained by loupe train on \(all.source)"
         try model.write(to: out)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
