@@ -109,10 +109,14 @@ public struct LabeledDataset: Sendable {
         return good + all.filter { !goodClassNames.contains($0.lowercased()) }.sorted()
     }
 
-    /// Index of `label` in `classes`: by name, or by numeric value.
+    /// Index of `label` in `classes`: by name, or by numeric value. A defect probability in
+    /// [0, 1] (ELPV-style labels) maps onto a named two-class model (good first) as
+    /// "defective when p > 0.5".
     static func classIndex(of label: String, in classes: [String]) -> Int? {
         if let i = classes.firstIndex(of: label) { return i }
         guard let v = Double(label) else { return nil }
-        return classes.firstIndex { Double($0).map { abs($0 - v) < 1e-6 } ?? false }
+        if let i = classes.firstIndex(where: { Double($0).map { abs($0 - v) < 1e-6 } ?? false }) { return i }
+        if classes.count == 2, classes.allSatisfy({ Double($0) == nil }), (0...1).contains(v) { return v > 0.5 ? 1 : 0 }
+        return nil
     }
 }

@@ -45,6 +45,10 @@ final class LabeledDatasetTests: XCTestCase {
         // Mapping onto a model's classes matches numbers by value.
         let mapped = try LabeledDataset.load(csv, classes: ["0", "0.333333333", "0.666666667", "1"])
         XCTAssertEqual(mapped.samples.map(\.classIndex), [3, 0, 1, 2])
+        // Onto a named good/defective model: defective when p > 0.5.
+        let binary = try LabeledDataset.load(csv, classes: ["good", "defective"])
+        XCTAssertEqual(binary.samples.map(\.classIndex), [1, 0, 0, 1])
+        XCTAssertThrowsError(try LabeledDataset.load(csv, classes: ["good", "crack", "finger"]))
     }
 
     func testNamedLabelsPutTheGoodClassFirst() throws {
