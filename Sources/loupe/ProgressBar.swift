@@ -2,11 +2,14 @@ import Foundation
 import LoupeTraining
 
 /// Renders ``TrainingEvent``s: on a terminal one self-updating line per epoch
-/// (`epoch 3/30 [######------] 40/61  loss 0.412  38 img/s  ETA 4:12`) plus a summary line per
+/// (`epoch 3/30 [######------] 40/61  loss 0.412  val acc 0.873  38 img/s  ETA 4:12`, validation
+/// accuracy of the previous epoch) plus a summary line per
 /// epoch; otherwise only the summary lines (logs stay readable).
 final class ProgressBar {
     let interactive: Bool
     private var lastDraw = 0.0
+    /// The previous epoch's validation accuracy, shown on the live line.
+    private var validationAccuracy: Double?
 
     init(interactive: Bool) { self.interactive = interactive }
 
@@ -19,9 +22,11 @@ final class ProgressBar {
             lastDraw = now
             let width = 24, filled = width * step / steps
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            write("\r\u{1B}[2Kepoch \(epoch)/\(epochs) [\(bar)] \(step)/\(steps)  loss \(String(format: "%.4f", loss))  "
+            let val = validationAccuracy.map { "val acc \(String(format: "%.3f", $0))  " } ?? ""
+            write("\r\u{1B}[2Kepoch \(epoch)/\(epochs) [\(bar)] \(step)/\(steps)  loss \(String(format: "%.4f", loss))  \(val)"
                   + "\(String(format: "%.1f", rate)) img/s  ETA \(Self.clock(eta))")
         case let .epoch(r, epochs, isBest):
+            validationAccuracy = r.validationAccuracy
             if interactive { write("\r\u{1B}[2K") }
             var line = "epoch \(r.epoch)/\(epochs)  loss \(String(format: "%.4f", r.trainLoss))  train acc \(String(format: "%.3f", r.trainAccuracy))"
             if let l = r.validationLoss, let a = r.validationAccuracy, let b = r.validationBinaryAccuracy {

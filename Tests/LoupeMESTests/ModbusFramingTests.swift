@@ -30,7 +30,10 @@ final class ScriptedPLC: @unchecked Sendable {
         Thread {
             while true {
                 let c = accept(fd, nil, nil)
-                if c < 0 { return }
+                // Only this thread closes the listener, after `deinit` shut it down: were `deinit`
+                // to close it, a later ScriptedPLC could get the same fd number and this thread
+                // would accept (and answer) that test's connection.
+                if c < 0 { close(fd); return }
                 var buf = [UInt8](repeating: 0, count: 260)
                 while true {
                     let n = recv(c, &buf, buf.count, 0)
@@ -42,7 +45,7 @@ final class ScriptedPLC: @unchecked Sendable {
             }
         }.start()
     }
-    deinit { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
+    deinit { shutdown(listener, Int32(SHUT_RDWR)) }
 
     /// MBAP header for a reply to `request` carrying `pdu`.
     static func reply(to request: [UInt8], pdu: [UInt8], tid: [UInt8]? = nil, unit: UInt8? = nil) -> [UInt8] {
