@@ -62,7 +62,7 @@ let package = Package(
         // Labelled image sets: labels CSV or class folders, stratified split, decoded-image cache.
         .target(name: "LoupeDataset", dependencies: ["LoupeImaging", "LoupeModel", "LoupeTensor"], swiftSettings: speed),
         .testTarget(name: "LoupeDatasetTests", dependencies: ["LoupeDataset", "LoupeImaging", "LoupeSynth"], swiftSettings: speed),
-        .target(name: "LoupeTraining", dependencies: ["LoupeKernels", "LoupeModel", "LoupeTensor", "LoupeDataset", "LoupeInference"],
+        .target(name: "LoupeTraining", dependencies: ["LoupeKernels", "LoupeModel", "LoupeTensor", "LoupeDataset", "LoupeInference", "LoupeImaging"],
                 swiftSettings: speed),
         .testTarget(name: "LoupeTrainingTests", dependencies: ["LoupeTraining", "LoupeKernels", "LoupeModel", "CMallocCounter", "LoupeDataset", "LoupeSynth"], swiftSettings: speed),
         // Evaluation: metrics, reject-threshold calibration, HTML report (docs/evaluation.md).

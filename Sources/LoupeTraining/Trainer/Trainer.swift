@@ -1,5 +1,6 @@
 import Dispatch
 import LoupeDataset
+import LoupeImaging
 import LoupeInference
 import LoupeModel
 
@@ -43,7 +44,7 @@ public final class Trainer {
     let batchLabels: UnsafeMutablePointer<Int32>
     let augmenter: Augmenter
     let mean: [Float]
-    let invStd: [Float]
+    let std: [Float]
 
     /// - Parameters:
     ///   - model: the starting point (``ArchitecturePreparation/freshModel`` or a model to fine-tune);
@@ -76,7 +77,7 @@ public final class Trainer {
         batchLabels = .allocate(capacity: batch)
         augmenter = try Augmenter(config: options.augmentation, channels: train.channels, height: train.height, width: train.width)
         mean = input.mean
-        invStd = input.std.map { 1 / $0 }
+        std = input.std
     }
 
     deinit {
@@ -212,8 +213,7 @@ public final class Trainer {
             // sampling gets two different augmentations.
             augmenter.apply(dst, seed: Augmenter.sampleSeed(runSeed: options.seed, epoch: epoch, sampleIndex: s * batch + j))
             for c in 0..<train.channels {
-                let p = dst + c * plane, m = mean[c], inv = invStd[c]
-                for i in 0..<plane { p[i] = (p[i] - m) * inv }
+                ImageKernels.normalize(dst + c * plane, count: plane, mean: mean[c], std: std[c])
             }
             batchLabels[j] = Int32(labels[index])
         }

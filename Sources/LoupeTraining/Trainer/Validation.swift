@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import LoupeDataset
+import LoupeImaging
 import LoupeInference
 import LoupeModel
 
@@ -24,11 +25,9 @@ enum Validation {
         while start < images.count {
             let n = min(maxBatch, images.count - start)
             for j in 0..<n {
-                let src = images.image(start + j), dst = input + j * per
-                for c in 0..<images.channels {
-                    let inv = 1 / std[c], m = mean[c]
-                    for i in 0..<plane { dst[c * plane + i] = (src[c * plane + i] - m) * inv }
-                }
+                let dst = input + j * per
+                dst.update(from: images.image(start + j), count: per)
+                for c in 0..<images.channels { ImageKernels.normalize(dst + c * plane, count: plane, mean: mean[c], std: std[c]) }
             }
             session.run(input: input, batch: n, output: output)
             for j in 0..<n {
