@@ -33,7 +33,7 @@ enum TrainBench {
         defer { images.deallocate() }
         for i in 0..<(batch * perImage) { images[i] = rng.normal() }
         let labels = (0..<batch).map { Int32($0 % network.classes) }
-        var optimizer = SGDMomentum(learningRate: 0.001, momentum: 0.9)
+        let optimizer = SGDMomentum(learningRate: 0.001, momentum: 0.9)
         var losses: [Float] = []
         labels.withUnsafeBufferPointer { y in
             let step = {

@@ -65,21 +65,8 @@ extension Conv2D {
                 let cols = min(gemmTileCols, n - q0)
                 for group in 0..<g.groups {
                     let groupInput = input + group * cpg * g.inHeight * g.inWidth
-                    let b: UnsafePointer<Float>
-                    let bStride: Int
-                    if direct && cols == gemmTileCols {
-                        b = groupInput + q0
-                        bStride = n
-                    } else {
-                        if simdPacker {
-                            im2colPackedPanelSIMD(g, channels: cpg, input: groupInput, inputEnd: inputEnd, firstPixel: q0, cols: cols,
-                                                  panel: bBuffer, table: runTable)
-                        } else {
-                            im2colPackedPanel(g, channels: cpg, input: groupInput, firstPixel: q0, cols: cols, panel: bBuffer)
-                        }
-                        b = UnsafePointer(bBuffer)
-                        bStride = gemmTileCols
-                    }
+                    let (b, bStride) = im2colPanel(g, channels: cpg, input: groupInput, inputEnd: inputEnd, firstPixel: q0, cols: cols,
+                                                   pointwise: direct, simd: simdPacker, panel: bBuffer, table: runTable)
                     for ir in stride(from: 0, to: mg, by: gemmTileRows) {
                         let oc0 = group * mg + ir
                         let epilogue = GemmEpilogue(accumulate: false, bias: biasPtr + oc0,

@@ -52,21 +52,8 @@ public enum ConvTrainingKernels {
         let inputEnd = input + g.inputCount
         for q0 in stride(from: 0, to: n, by: gemmTileCols) {
             let cols = min(gemmTileCols, n - q0)
-            let b: UnsafePointer<Float>
-            let bStride: Int
-            if direct && cols == gemmTileCols {
-                b = input + q0
-                bStride = n
-            } else {
-                if simd {
-                    im2colPackedPanelSIMD(g, channels: g.inChannels, input: input, inputEnd: inputEnd, firstPixel: q0, cols: cols,
-                                          panel: scratch, table: table)
-                } else {
-                    im2colPackedPanel(g, channels: g.inChannels, input: input, firstPixel: q0, cols: cols, panel: scratch)
-                }
-                b = UnsafePointer(scratch)
-                bStride = gemmTileCols
-            }
+            let (b, bStride) = im2colPanel(g, channels: g.inChannels, input: input, inputEnd: inputEnd, firstPixel: q0, cols: cols,
+                                           pointwise: direct, simd: simd, panel: scratch, table: table)
             for ir in stride(from: 0, to: cout, by: gemmTileRows) {
                 let epilogue = GemmEpilogue(accumulate: accumulate, bias: bias.map { $0 + ir })
                 gemmMicrokernel8x32(kc: kk, a: packedWeights + ir * kk, b: b, bStride: bStride, c: output + ir * n + q0, ldc: n,

@@ -59,3 +59,19 @@ func im2colPackedPanel(_ g: ConvGeometry, channels: Int, input: UnsafePointer<Fl
         }
     }
 }
+
+/// The B panel of output pixels `firstPixel ..< firstPixel + cols` for the 8x32 micro-kernel, and
+/// its row stride: a pointwise conv's input `(channels, OH*OW)` read in place when the panel is
+/// full, otherwise packed into `panel` (by the SIMD packer with its run `table` when `simd`).
+@inline(__always)
+func im2colPanel(_ g: ConvGeometry, channels: Int, input: UnsafePointer<Float>, inputEnd: UnsafePointer<Float>, firstPixel q0: Int,
+                 cols: Int, pointwise: Bool, simd: Bool, panel: UnsafeMutablePointer<Float>,
+                 table: UnsafeMutablePointer<Int>) -> (UnsafePointer<Float>, Int) {
+    if pointwise && cols == gemmTileCols { return (input + q0, g.outHeight * g.outWidth) }
+    if simd {
+        im2colPackedPanelSIMD(g, channels: channels, input: input, inputEnd: inputEnd, firstPixel: q0, cols: cols, panel: panel, table: table)
+    } else {
+        im2colPackedPanel(g, channels: channels, input: input, firstPixel: q0, cols: cols, panel: panel)
+    }
+    return (UnsafePointer(panel), gemmTileCols)
+}

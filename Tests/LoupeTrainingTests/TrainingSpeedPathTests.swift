@@ -173,7 +173,7 @@ final class TrainingSpeedPathTests: XCTestCase {
         var rng = SplitMix64(seed: 77)
         let x = FloatBuffer(rng.floats(batch * input.channels * input.height * input.width))
         let labels = (0..<batch).map { Int32($0 % 2) }
-        var sgd = SGDMomentum(learningRate: 0.05)
+        let sgd = SGDMomentum(learningRate: 0.05)
         var losses: [Float] = []
         labels.withUnsafeBufferPointer { y in
             for _ in 0..<steps {
