@@ -1,4 +1,5 @@
 import Foundation
+import LoupeImaging
 
 /// Reads a labels CSV: a header row, then one image per row.
 ///
@@ -64,8 +65,6 @@ enum LabelsCSV {
 
 /// Reads a folder with one subfolder of images per class (`good/`, `crack/`, …), recursively.
 enum ClassFolders {
-    static let extensions: Set<String> = ["png", "jpg", "jpeg"]
-
     static func read(_ root: String, classes given: [String]?) throws -> LabeledDataset {
         let fm = FileManager.default
         let names = ((try? fm.contentsOfDirectory(atPath: root)) ?? []).filter { name in
@@ -79,9 +78,7 @@ enum ClassFolders {
             guard let index = LabeledDataset.classIndex(of: name, in: classes) else {
                 throw DatasetError.unknownLabel(path: folder, line: 0, label: name, known: classes)
             }
-            let files = ((fm.enumerator(atPath: folder)?.allObjects as? [String]) ?? [])
-                .filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
-            samples += files.map { LabeledSample(path: (folder as NSString).appendingPathComponent($0), classIndex: index) }
+            samples += ImageFiles.expand([folder], recursive: true).files.map { LabeledSample(path: $0, classIndex: index) }
         }
         return LabeledDataset(source: root, classes: classes, samples: samples)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LoupeImaging
 import LoupeInspection
 import LoupeModel
 
