@@ -13,7 +13,7 @@ demo: build
 ## All tests: XCTest suites (release build) and the vivid capture test in qemu,
 ## closing with one line "tests: N passed, M failed".
 test: deps
-	@scripts/install-deps.sh chromium  # issue-3: real-browser test of the eval HTML report
+	@scripts/install-deps.sh chromium  # the real-browser test of the evaluation report
 	scripts/setup-test-venv.sh
 	scripts/test-all.sh
 

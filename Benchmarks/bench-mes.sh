@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh mosquitto libmosquitto-dev libsqlite3-dev
 scripts/setup-test-venv.sh
 swift build -c release --product loupe-mes-sim
-bin=$(swift build -c release --show-bin-path)/loupe-mes-sim
+swift build -c release --product loupe-mes-bench
+bin=$(swift build -c release --show-bin-path)/loupe-mes-bench
 mkdir -p Benchmarks/results
-args=(bench --repo "$PWD" --out Benchmarks/results/mes.json)
+args=(--repo "$PWD" --out Benchmarks/results/mes.json)
 [ "${QUICK:-0}" = "1" ] && args+=(--quick)
 "$bin" "${args[@]}"

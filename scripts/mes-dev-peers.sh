@@ -22,7 +22,7 @@ CONF
 mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 "$mosquitto" -c "$dir/mosquitto.conf" &
 broker=$!
-.venv-test/bin/python Tests/peers/mes_plc_peer.py "$modbus_port" &
+.venv-test/bin/python Tests/Support/Peers/mes_plc_peer.py "$modbus_port" &
 plc=$!
 trap 'kill $broker $plc 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT INT TERM
 echo "mes-dev-peers: MQTT on 127.0.0.1:$mqtt_port, Modbus TCP on 127.0.0.1:$modbus_port (Ctrl-C stops)"

@@ -11,9 +11,7 @@ PYMODBUS_VERSION=3.16.1
 if ! "$VENV/bin/python" -c "import pymodbus, sys; sys.exit(pymodbus.__version__ != '$PYMODBUS_VERSION')" 2>/dev/null; then
     "$VENV/bin/pip" install -q "pymodbus==$PYMODBUS_VERSION"
 fi
-# BEGIN issue-3 (evaluation) test venv
 SKLEARN_VERSION=1.9.1
 if ! "$VENV/bin/python" -c "import sklearn, sys; sys.exit(sklearn.__version__ != '$SKLEARN_VERSION')" 2>/dev/null; then
     "$VENV/bin/pip" install -q "scikit-learn==$SKLEARN_VERSION"
 fi
-# END issue-3

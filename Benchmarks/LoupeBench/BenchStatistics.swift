@@ -1,9 +1,9 @@
-import Dispatch
+import LoupeTensor
 
 /// Timing helpers shared by the benchmarks; the same definitions as the Python peers'
 /// scripts (numpy median, and percentile with linear interpolation).
 enum BenchStatistics {
-    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+    static func now() -> UInt64 { MonotonicClock.nanoseconds() }
 
     /// Runs `body` for `warmup` seconds, then repeatedly for `seconds` (at least `minRuns`
     /// times), returning each timed run's wall time in seconds.

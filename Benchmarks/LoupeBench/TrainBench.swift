@@ -58,8 +58,8 @@ enum TrainBench {
                 for (index, layer) in network.graph.layers.prefix(network.forwardSeconds.count).enumerated() {
                     let f = network.forwardSeconds[index] / counted * 1e3, b = network.backwardSeconds[index] / counted * 1e3
                     if f == 0 && b == 0 { continue }
-                    layers.append(["layer": layer.spec.name, "forward_ms": f, "backward_ms": b])
-                    FileHandle.standardError.write(Data(String(format: "%-22@ fwd %8.2f ms  bwd %8.2f ms\n", layer.spec.name as NSString, f, b).utf8))
+                    layers.append(["layer": layer.name, "forward_ms": f, "backward_ms": b])
+                    FileHandle.standardError.write(Data(String(format: "%-22@ fwd %8.2f ms  bwd %8.2f ms\n", layer.name as NSString, f, b).utf8))
                 }
                 let f = network.forwardSeconds.reduce(0, +) / counted * 1e3, b = network.backwardSeconds.reduce(0, +) / counted * 1e3
                 FileHandle.standardError.write(Data(String(format: "%-22@ fwd %8.2f ms  bwd %8.2f ms  (step median %.1f ms)\n", "total" as NSString, f, b, median * 1e3).utf8))
@@ -73,6 +73,7 @@ enum TrainBench {
 }
 
 import LoupeKernels
+import LoupeTensor
 
 /// `loupe-bench train-kernels [--size 300]`: per-image time of each conv kernel of a training
 /// step at the ElpvNet-ref shapes (one thread), next to the inference GEMM conv as a yardstick.
@@ -93,10 +94,8 @@ enum TrainKernelBench {
             return BenchStatistics.median(times) * 1e3
         }
         typealias K = ConvTrainingKernels
-        for layer in model.graph.layers where layer.op == .conv {
-            let s = layer.inputShapes[0]
-            let g = ConvGeometry(inChannels: s[0], outChannels: layer.outputShape[0], inHeight: s[1], inWidth: s[2], kernel: 3,
-                                 stride: layer.spec.stride ?? 1, padding: 1)
+        for layer in model.graph.layers {
+            guard let g = layer.convGeometry else { continue }
             let x = buffer(g.inputCount), w = buffer(g.weightCount), dy = buffer(g.outputCount), y = buffer(g.outputCount), dx = buffer(g.inputCount)
             let packed = buffer(max(K.packedWeightsCount(g), K.packedInputGradientWeightsCount(g)))
             let scratch = buffer(max(K.forwardScratchCount(g), K.inputGradientScratchCount(g), K.weightGradientScratchCount(g)))

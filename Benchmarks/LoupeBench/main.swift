@@ -13,6 +13,8 @@ import LoupeTensor
 ///   loupe-bench gemm [--size 512] [--seconds S]
 ///   loupe-bench layers (--onnx FILE | --model DIR) [--threads T]      per-step time for batch 1
 ///   loupe-bench train [--model DIR] [--size 300] [--batch 32] [--threads 2] [--seconds S] [--layers 1]   (TrainBench.swift)
+///   loupe-bench kernels [--only gemm|convs|parallel|chain|profile]   single-kernel timings (KernelBench.swift)
+///   loupe-bench augmentation                                           augmentation kernels vs scalar twins
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("loupe-bench: \(message)\n".utf8))
     exit(2)
@@ -107,12 +109,14 @@ case "layers":
     for (label, ms) in profile { print(String(format: "%8.3f ms  ", ms) + label) }
     print(String(format: "%8.3f ms  total", profile.map(\.1).reduce(0, +)))
 
-// BEGIN issue-3 speed: training-step throughput
 case "train":
     TrainBench.run(options: options, seconds: seconds)
 case "train-kernels":
     TrainKernelBench.run(options: options)
-// END issue-3 speed
+case "kernels":
+    KernelBench.run(options: options)
+case "augmentation":
+    AugmentationBench.run()
 
 default:
     fail("unknown command '\(command)'")

@@ -1,5 +1,6 @@
 import Glibc
 import LoupeImaging
+import LoupeTensor
 
 /// What `loupe cameras` prints, as a library function so the vivid test runs the same code.
 public enum CameraListing {
@@ -92,17 +93,17 @@ public struct CaptureRun {
             + "\(camera.bufferCount == 0 ? request.bufferCount : camera.bufferCount) buffers")
         try camera.start()
         var timestamps: [Double] = [], files: [String] = []
-        var waitStart = monotonicSeconds()
+        var waitStart = MonotonicClock.seconds()
         while files.count < count {
             let line: String? = try camera.withNextFrame(timeout: 5) { frame in
-                let waited = monotonicSeconds() - waitStart
-                let t0 = monotonicSeconds()
+                let waited = MonotonicClock.seconds() - waitStart
+                let t0 = MonotonicClock.seconds()
                 let image = try frame.image()
-                let t1 = monotonicSeconds()
+                let t1 = MonotonicClock.seconds()
                 let digits = String(frame.sequence)
                 let path = "\(folder)/frame-\(String(repeating: "0", count: max(0, 6 - digits.count)))\(digits).png"
                 try ImageEncoder.writePNG(image, to: path, compressionLevel: 1)
-                let t2 = monotonicSeconds()
+                let t2 = MonotonicClock.seconds()
                 timestamps.append(frame.timestamp)
                 files.append(path)
                 return "seq \(frame.sequence)  t \(fixed(frame.timestamp, 6)) s  dropped \(frame.droppedBefore)  wait \(fixed(waited * 1000, 1)) ms  "
@@ -110,7 +111,7 @@ public struct CaptureRun {
             }
             guard let line else { throw CaptureError.systemCall(device: device, operation: "poll (no frame within 5 s)", errno: ETIMEDOUT) }
             log(line)
-            waitStart = monotonicSeconds()
+            waitStart = MonotonicClock.seconds()
         }
         camera.stop()
         let span = (timestamps.last ?? 0) - (timestamps.first ?? 0)

@@ -1,5 +1,6 @@
 import Glibc
 import LoupeImaging
+import LoupeTensor
 
 /// An 8-bit image as a raw frame: GREY for gray, RGB24 for RGB (alpha dropped, 16-bit
 /// samples reduced to their high byte), so replayed images go through the same
@@ -41,7 +42,7 @@ struct FrameClock {
     var next: UInt64 = 0
 
     /// Waits up to `timeout` for the next due frame; returns its index, or nil on timeout.
-    mutating func wait(timeout: Double, now: () -> Double = monotonicSeconds, sleep: (Double) -> Void = sleepSeconds) -> UInt64? {
+    mutating func wait(timeout: Double, now: () -> Double = MonotonicClock.seconds, sleep: (Double) -> Void = sleepSeconds) -> UInt64? {
         guard let fps = framesPerSecond, fps > 0 else { defer { next += 1 }; return next }
         let current = now()
         var due = start + Double(next) / fps
@@ -102,7 +103,7 @@ public final class FolderSource: FrameSource {
     public func start() throws {
         guard !running else { return }
         running = true
-        clock.start = monotonicSeconds()
+        clock.start = MonotonicClock.seconds()
         clock.next = 0
         tracker.reset()
     }
@@ -119,7 +120,7 @@ public final class FolderSource: FrameSource {
         let dropped = tracker.record(sequence)
         statistics.dropped += dropped
         statistics.delivered += 1
-        let timestamp = clock.start + (clock.framesPerSecond.map { Double(index) / $0 } ?? monotonicSeconds() - clock.start)
+        let timestamp = clock.start + (clock.framesPerSecond.map { Double(index) / $0 } ?? MonotonicClock.seconds() - clock.start)
         return try raw.bytes.withUnsafeBytes { bytes in
             try body(Frame(format: raw.format, bytes: bytes, sequence: sequence, timestamp: timestamp, droppedBefore: dropped))
         }
@@ -154,7 +155,7 @@ public final class SingleImageSource: FrameSource {
 
     public func start() throws {
         running = true
-        clock.start = monotonicSeconds()
+        clock.start = MonotonicClock.seconds()
         clock.next = 0
     }
 
@@ -165,7 +166,7 @@ public final class SingleImageSource: FrameSource {
         guard let index = clock.wait(timeout: timeout) else { return nil }
         statistics.delivered += 1
         return try bytes.withUnsafeBytes { raw in
-            try body(Frame(format: format, bytes: raw, sequence: UInt32(truncatingIfNeeded: index), timestamp: monotonicSeconds()))
+            try body(Frame(format: format, bytes: raw, sequence: UInt32(truncatingIfNeeded: index), timestamp: MonotonicClock.seconds()))
         }
     }
 }

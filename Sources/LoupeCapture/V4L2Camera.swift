@@ -1,5 +1,6 @@
 import CV4L2
 import Glibc
+import LoupeTensor
 
 /// A V4L2 video capture device streaming through mmap'd buffers.
 ///
@@ -222,13 +223,13 @@ public final class V4L2Camera: FrameSource {
         device = nil
         isDisconnected = true
         statistics.disconnects += 1
-        lastReconnectAttempt = monotonicSeconds()
+        lastReconnectAttempt = MonotonicClock.seconds()
         return error
     }
 
     /// Reopens the device and restores the negotiated mode and streaming; false if not back yet.
     private func reconnect() -> Bool {
-        lastReconnectAttempt = monotonicSeconds()
+        lastReconnectAttempt = MonotonicClock.seconds()
         let device: V4L2Device
         do {
             device = try V4L2Device(path: path)
@@ -259,7 +260,7 @@ public final class V4L2Camera: FrameSource {
 
     public func withNextFrame<Result>(timeout: Double, _ body: (Frame) throws -> Result) throws -> Result? {
         if isDisconnected {
-            let wait = max(0, lastReconnectAttempt + reconnectInterval - monotonicSeconds())
+            let wait = max(0, lastReconnectAttempt + reconnectInterval - MonotonicClock.seconds())
             if wait > timeout {
                 sleepSeconds(timeout)
                 return nil
@@ -310,13 +311,6 @@ public final class V4L2Camera: FrameSource {
                           sequence: buffer.sequence, timestamp: timestamp, droppedBefore: dropped)
         return try body(frame)
     }
-}
-
-/// CLOCK_MONOTONIC in seconds (the clock V4L2 timestamps use by default).
-public func monotonicSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }
 
 func sleepSeconds(_ seconds: Double) {

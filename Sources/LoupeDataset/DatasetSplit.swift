@@ -1,4 +1,5 @@
 import LoupeModel
+import LoupeTensor
 
 extension LabeledDataset {
     /// Splits off a held-out part, stratified by class and group: in every (class, group)

@@ -1,3 +1,5 @@
+import LoupeModel
+
 /// One labelled image after inference: what the model said and what is true.
 ///
 /// The binary verdict uses ``defectScore`` (the sum of the defect-class probabilities) and the
@@ -23,10 +25,9 @@ public struct EvalSample: Equatable, Sendable {
     ///
     /// Out-of-range defect-class indices are ignored here and reported by ``Evaluation``'s init.
     public init(path: String, group: String? = nil, trueClass: Int, probabilities: [Float], defectClasses: [Int]) {
-        var score: Float = 0
-        for index in defectClasses where probabilities.indices.contains(index) { score += probabilities[index] }
+        let rule = VerdictRule(defectClasses: defectClasses, threshold: 0.5)
         self.init(path: path, group: group, trueClass: trueClass, probabilities: probabilities,
-                  defectScore: min(max(score, 0), 1), isDefective: defectClasses.contains(trueClass))
+                  defectScore: rule.defectScore(probabilities), isDefective: rule.isDefect(classIndex: trueClass))
     }
 
     /// A sample with an explicit score and ground truth (e.g. a binary label that is not a class).
@@ -51,5 +52,5 @@ public struct EvalSample: Equatable, Sendable {
     }
 
     /// The production verdict: `true` (reject) when `defectScore > threshold`.
-    public func isRejected(threshold: Float) -> Bool { defectScore > threshold }
+    public func isRejected(threshold: Float) -> Bool { VerdictRule.rejects(score: defectScore, threshold: threshold) }
 }

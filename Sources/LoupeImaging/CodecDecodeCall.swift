@@ -64,7 +64,12 @@ enum CodecDecodeCall {
 
     private static func check(_ status: Int32, format: ImageFormat, info: loupe_image_info, message: [CChar],
                               name: String, maxPixels: Int) throws {
-        let detail = String(cString: message)
+        try check(status, format: format, info: info, message: String(cString: message), name: name, maxPixels: maxPixels)
+    }
+
+    /// Maps a codec status to ``ImagingError`` (returns for `LOUPE_CODEC_OK`).
+    static func check(_ status: Int32, format: ImageFormat, info: loupe_image_info, message detail: String,
+                      name: String, maxPixels: Int) throws {
         switch UInt32(bitPattern: status) {
         case LOUPE_CODEC_OK.rawValue:
             return

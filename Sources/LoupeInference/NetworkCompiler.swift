@@ -1,5 +1,6 @@
 import LoupeKernels
 import LoupeModel
+import LoupeTensor
 
 /// Turns a validated ``Model`` into fused ``NetworkStep``s:
 /// - batch-norm directly after a convolution is folded into its weights and bias;
@@ -40,19 +41,12 @@ struct NetworkCompiler {
         var compiler = NetworkCompiler()
         compiler.valueSizes = [model.graph.inputShape.reduce(1, *)]
         compiler.valueOf[ModelGraph.inputName] = 0
-        let uses = useCounts(model.graph)
+        let uses = Dictionary(uniqueKeysWithValues: model.graph.layers.map { ($0.name, $0.useCount) })
         for (index, layer) in model.graph.layers.enumerated() {
             compiler.add(layer, index: index, model: model, uses: uses)
         }
-        let output = compiler.valueOf[model.graph.layers.last!.spec.name]!
+        let output = compiler.valueOf[model.graph.layers.last!.name]!
         return (compiler.drafts.map(makeStep), compiler.valueSizes, output)
-    }
-
-    private static func useCounts(_ graph: ModelGraph) -> [String: Int] {
-        var uses: [String: Int] = [:]
-        for layer in graph.layers { for i in layer.inputs { uses[i, default: 0] += 1 } }
-        uses[graph.layers.last!.spec.name, default: 0] += 1 // the network output is used by the caller
-        return uses
     }
 
     private mutating func newValue(_ shape: [Int]) -> Int {
@@ -61,7 +55,7 @@ struct NetworkCompiler {
     }
 
     private mutating func add(_ layer: ModelGraph.Layer, index: Int, model: Model, uses: [String: Int]) {
-        let name = layer.spec.name
+        let name = layer.name
         let inputs = layer.inputs.map { valueOf[$0]! }
         // A fusible predecessor: produced by an open draft and read by nobody else.
         func fusible(_ inputName: String) -> Draft? {
@@ -75,7 +69,7 @@ struct NetworkCompiler {
             valueOf[name] = inputs[0]
             return
         case .batchnorm:
-            let eps = layer.spec.epsilon ?? 1e-5
+            guard case let .batchNorm(_, _, eps) = layer.operation else { preconditionFailure("batchnorm layer without batch-norm operation") }
             let gamma = param("gamma"), beta = param("beta"), mean = param("mean"), variance = param("var")
             let scale = zip(gamma, variance).map { $0 / ($1 + eps).squareRoot() }
             let shift = (0..<scale.count).map { beta[$0] - mean[$0] * scale[$0] }
@@ -144,38 +138,32 @@ struct NetworkCompiler {
 
     private static func makeStep(_ d: Draft) -> NetworkStep {
         let layer = d.layer
-        let inShape = layer.inputShapes[0]
-        let s = layer.spec
-        switch d.kind {
-        case .conv:
-            let g = ConvGeometry(inChannels: inShape[0], outChannels: layer.outputShape[0], inHeight: inShape[1], inWidth: inShape[2],
-                                 kernel: s.kernel!, stride: s.stride ?? 1, padding: s.padding ?? 0, groups: s.groups ?? 1)
+        switch layer.operation {
+        case let .conv(g, _):
             let conv = d.weights.withUnsafeBufferPointer { w in
                 d.bias.withUnsafeBufferPointer { b in
                     Conv2D(geometry: g, weights: w.baseAddress!, bias: b.baseAddress!, activation: d.activation)
                 }
             }
             return .conv(conv, input: d.inputs[0], residual: d.residual, output: d.output)
-        case .batchnorm:
-            return .channelAffine(channels: inShape[0], spatial: inShape.dropFirst().reduce(1, *), scale: d.weights, shift: d.bias,
+        case let .batchNorm(channels, spatial, _):
+            return .channelAffine(channels: channels, spatial: spatial, scale: d.weights, shift: d.bias,
                                   activation: d.activation, input: d.inputs[0], output: d.output)
-        case .dense:
-            return .dense(inFeatures: inShape.reduce(1, *), outFeatures: layer.outputShape[0], weights: d.weights, bias: d.bias,
+        case let .dense(inFeatures, outFeatures, _):
+            return .dense(inFeatures: inFeatures, outFeatures: outFeatures, weights: d.weights, bias: d.bias,
                           activation: d.activation, input: d.inputs[0], output: d.output)
-        case .relu:
-            return .relu(count: inShape.reduce(1, *), input: d.inputs[0], output: d.output)
-        case .maxpool, .avgpool:
-            let k = s.kernel!
-            let g = PoolGeometry(channels: inShape[0], inHeight: inShape[1], inWidth: inShape[2], kernel: k, stride: s.stride ?? k,
-                                 padding: s.padding ?? 0)
-            return d.kind == .maxpool ? .maxPool(g, input: d.inputs[0], output: d.output)
-                : .avgPool(g, countIncludePad: s.countIncludePad ?? false, input: d.inputs[0], output: d.output)
-        case .globalavgpool:
-            return .globalAveragePool(channels: inShape[0], spatial: inShape[1] * inShape[2], input: d.inputs[0], output: d.output)
-        case .softmax:
-            return .softmax(width: inShape[0], input: d.inputs[0], output: d.output)
-        case .add:
-            return .add(count: inShape.reduce(1, *), a: d.inputs[0], b: d.inputs[1], activation: d.activation, output: d.output)
+        case let .relu(count):
+            return .relu(count: count, input: d.inputs[0], output: d.output)
+        case let .maxPool(g):
+            return .maxPool(g, input: d.inputs[0], output: d.output)
+        case let .avgPool(g, countIncludePad):
+            return .avgPool(g, countIncludePad: countIncludePad, input: d.inputs[0], output: d.output)
+        case let .globalAvgPool(channels, spatial):
+            return .globalAveragePool(channels: channels, spatial: spatial, input: d.inputs[0], output: d.output)
+        case let .softmax(width):
+            return .softmax(width: width, input: d.inputs[0], output: d.output)
+        case let .add(count):
+            return .add(count: count, a: d.inputs[0], b: d.inputs[1], activation: d.activation, output: d.output)
         case .flatten:
             preconditionFailure("flatten never becomes a step")
         }

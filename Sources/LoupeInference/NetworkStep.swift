@@ -1,4 +1,5 @@
 import LoupeKernels
+import LoupeTensor
 
 /// One executable step of a compiled network, after fusion. Values are numbered; `0` is
 /// the network input. Each step reads values and writes exactly one new value.

@@ -1,26 +1,37 @@
-import Foundation
 import LoupeImaging
 import LoupeInference
 import LoupeModel
 import LoupeTensor
 
-/// Turns images into verdicts with one model: decode, convert to the network's input
-/// (channels, size, normalisation from the model spec), run the network, apply the
-/// model's reject threshold.
+/// Turns images and camera frames into verdicts with one model: convert to the network's input
+/// (channels, size, normalisation from the model spec), run the network, apply the model's
+/// ``VerdictRule``.
+///
+/// Three ways in:
+/// - ``inspect(file:)``: a PNG or JPEG file (`loupe predict`, `loupe eval`);
+/// - ``inspect(_:source:)``: an already decoded ``Image``;
+/// - ``decide(writingInput:)``: the station's frame seam. The caller writes the network input
+///   straight into the inspector's buffer (a `FrameConverter` converting a camera frame in
+///   place), and gets a ``Inspection/Decision`` back. In steady state this path makes no
+///   allocator call with one thread (with more, each parallel dispatch boxes its closure once;
+///   see `InferenceSession`).
 ///
 /// Buffers (network input, resize plan, session arenas) are made once and reused while
-/// consecutive images have the same size, so a station's steady state does not allocate
-/// in preprocessing or inference. Not thread-safe: one inspector per thread.
+/// consecutive images have the same size. Not thread-safe: one inspector per thread.
 public final class Inspector {
     public let model: Model
     public let session: InferenceSession
     /// Model id for reports: name plus the first 12 hex digits of the weights' SHA-256.
     public let modelID: String
     public let modelSHA256: String
-    private let input: InputSpec
+    /// The verdict rule applied (the model's, unless the spec was changed before).
+    public let rule: VerdictRule
+    /// What the network eats: `(channels, height, width)` and the normalisation; a frame
+    /// converter feeding ``decide(writingInput:)`` must produce exactly this.
+    public let input: InputSpec
     private let normalization: NormalizationParameters
     private let networkInput: Tensor
-    private let probabilities: UnsafeMutablePointer<Float>
+    private let probabilityBuffer: UnsafeMutablePointer<Float>
     /// Full-resolution planes and the resize plan for the last image size seen.
     private var sourcePlanes: Tensor?
     private var resizePlan: ResizePlan?
@@ -29,39 +40,69 @@ public final class Inspector {
         self.model = model
         session = InferenceSession(network: try Network(model: model), maxBatch: 1, threads: threads)
         input = model.spec.input
+        rule = model.spec.verdictRule
         normalization = NormalizationParameters(mean: input.mean, std: input.std)
         networkInput = Tensor(shape: [1, input.channels, input.height, input.width])
-        probabilities = .allocate(capacity: session.network.outputCount)
+        probabilityBuffer = .allocate(capacity: session.network.outputCount)
+        probabilityBuffer.initialize(repeating: 0, count: session.network.outputCount)
         modelSHA256 = model.weightsSHA256
         modelID = "\(model.spec.name)@\(modelSHA256.prefix(12))"
     }
 
-    deinit { probabilities.deallocate() }
+    deinit { probabilityBuffer.deallocate() }
+
+    /// Floats of one network input: `channels * height * width`, laid out `(C, H, W)`.
+    public var inputCount: Int { networkInput.count }
+
+    /// The class probabilities of the last inspection; valid until the next call.
+    public var probabilities: UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: probabilityBuffer, count: session.network.outputCount)
+    }
 
     /// Decodes and inspects one image file.
-    /// - Throws: ``ImagingError`` naming the file if it cannot be decoded.
+    /// - Throws: ``ImagingError`` naming the file if it cannot be read or decoded.
     public func inspect(file path: String) throws -> Inspection {
-        let start = DispatchTime.now()
+        let start = MonotonicClock.seconds()
         let image = try ImageDecoder.decode(contentsOf: path)
-        let decodeMs = Self.ms(since: start)
+        let decodeMs = MonotonicClock.milliseconds(since: start)
         var result = try inspect(image, source: path)
         result.timings.decodeMs = decodeMs
         return result
     }
 
-    /// Inspects an already decoded image (a camera frame, a replayed file).
+    /// Inspects an already decoded image (a replayed file, a frame converted to an ``Image``).
+    /// - Throws: ``ImagingError`` naming `source` if the image cannot become the network input.
     public func inspect(_ image: Image, source: String) throws -> Inspection {
-        let t0 = DispatchTime.now()
-        try writeNetworkInput(image, name: source)
-        let t1 = DispatchTime.now()
-        session.run(input: networkInput.pointer, batch: 1, output: probabilities)
-        let inferenceMs = Self.ms(since: t1)
-        return verdict(source: source, timings: .init(decodeMs: 0, preprocessMs: Self.ms(from: t0, to: t1), inferenceMs: inferenceMs))
+        let decision = try decide { buffer in try writeNetworkInput(image, into: buffer, name: source) }
+        let probabilities = Array(self.probabilities)
+        return Inspection(source: source, verdict: decision.verdict, defectScore: decision.defectScore, threshold: decision.threshold,
+                          className: model.spec.classes[decision.classIndex], classIndex: decision.classIndex,
+                          probabilities: probabilities, timings: decision.timings)
     }
 
-    private func writeNetworkInput(_ image: Image, name: String) throws {
+    /// The frame seam: `writeInput` fills the network input in place (``inputCount`` floats,
+    /// `(C, H, W)`, normalised as ``input`` says), then the network runs and the rule decides.
+    ///
+    ///     let decision = try inspector.decide { try converter.convert(frame.bytes, into: $0.baseAddress!, capacity: $0.count) }
+    ///
+    /// - Throws: whatever `writeInput` throws (a truncated or undecodable frame); nothing is run then.
+    public func decide(writingInput writeInput: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows -> Inspection.Decision {
+        let t0 = MonotonicClock.seconds()
+        try writeInput(UnsafeMutableBufferPointer(start: networkInput.pointer, count: networkInput.count))
+        let t1 = MonotonicClock.seconds()
+        session.run(input: networkInput.pointer, batch: 1, output: probabilityBuffer)
+        let inferenceMs = MonotonicClock.milliseconds(since: t1)
+        let probabilities = self.probabilities
+        let score = rule.defectScore(probabilities)
+        var best = 0
+        for c in 1..<probabilities.count where probabilities[c] > probabilities[best] { best = c }
+        return Inspection.Decision(verdict: rule.rejects(score: score) ? .reject : .pass, defectScore: score, threshold: rule.threshold,
+                                   classIndex: best, timings: .init(decodeMs: 0, preprocessMs: (t1 - t0) * 1000, inferenceMs: inferenceMs))
+    }
+
+    private func writeNetworkInput(_ image: Image, into buffer: UnsafeMutableBufferPointer<Float>, name: String) throws {
         if image.width == input.width && image.height == input.height {
-            try image.writeNetworkInput(into: networkInput.pointer, capacity: networkInput.count, channels: input.channels,
+            try image.writeNetworkInput(into: buffer.baseAddress!, capacity: buffer.count, channels: input.channels,
                                         normalization: normalization, name: name)
             return
         }
@@ -75,17 +116,4 @@ public final class Inspector {
                                     normalization: normalization, name: name)
         try ImageTransforms.resize(planes, into: networkInput, plan: resizePlan!, name: name)
     }
-
-    private func verdict(source: String, timings: Inspection.Timings) -> Inspection {
-        let count = session.network.outputCount
-        let probs = Array(UnsafeBufferPointer(start: probabilities, count: count))
-        let score = min(1, max(0, model.spec.effectiveDefectClasses.reduce(Float(0)) { $0 + probs[$1] }))
-        let best = probs.indices.max { probs[$0] < probs[$1] } ?? 0
-        return Inspection(source: source, verdict: score > model.spec.threshold ? .reject : .pass, defectScore: score,
-                          threshold: model.spec.threshold, className: model.spec.classes[best], classIndex: best,
-                          probabilities: probs, timings: timings)
-    }
-
-    static func ms(since start: DispatchTime) -> Double { ms(from: start, to: .now()) }
-    static func ms(from a: DispatchTime, to b: DispatchTime) -> Double { Double(b.uptimeNanoseconds - a.uptimeNanoseconds) / 1e6 }
 }

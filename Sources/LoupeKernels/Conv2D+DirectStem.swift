@@ -11,6 +11,7 @@
 /// Runs inside ``ConvAlgorithm/gemm`` (the algorithm names the arithmetic's family for
 /// reproducibility; this path computes the same sums in the same tap order as a dot product
 /// would) when ``Conv2D/usesDirectStem`` holds.
+import LoupeTensor
 extension Conv2D {
     /// 3x3, stride 2, padding 1, ungrouped, at most 4 input channels.
     static func directStemSupports(_ g: ConvGeometry) -> Bool {

@@ -4,6 +4,7 @@
 ///
 /// Work is split by 32-pixel panels: each worker packs one B panel `[Kg][32]` into its own
 /// scratch slice and sweeps all A panels over it (B stays in L1/L2, A is small and shared).
+import LoupeTensor
 extension Conv2D {
     /// Output pixels per B panel (the micro-kernel's column count).
     var gemmPanelCount: Int { (geometry.outHeight * geometry.outWidth + gemmTileCols - 1) / gemmTileCols }

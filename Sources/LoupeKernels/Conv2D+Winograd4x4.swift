@@ -20,6 +20,7 @@
 /// Accuracy: the transforms have coefficients up to 8 (Aᵀ) and 5 (Bᵀ); on the test shapes the
 /// error against the direct reference stays below ~1e-5 relative to the output scale (tests
 /// use atol 1e-4 * sqrt(Cin*9) with rtol 1e-3).
+import LoupeTensor
 extension Conv2D {
     static let winogradTileBlock = 32
 

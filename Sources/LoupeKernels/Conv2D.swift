@@ -1,4 +1,5 @@
 /// How a ``Conv2D`` computes its output.
+import LoupeTensor
 public enum ConvAlgorithm: String, Sendable, CaseIterable {
     /// im2col packed straight into B panels + the 8x32 GEMM micro-kernel (1x1 stride-1 convs
     /// read the input directly); grouped convs run one GEMM per group. Two 3x3 / stride-2 /

@@ -3,6 +3,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import LoupeTensor
 
 /// Packed single-precision GEMM on the 8x32 micro-kernel (``gemmMicrokernel8x32``).
 ///
@@ -109,12 +110,12 @@ public enum Gemm {
         for i in 0..<(14 * 16) { acc.storeBytes(of: 1 + Float(i % 16) * 1e-3, toByteOffset: 4 * i, as: Float.self) }
         let inner = 100_000
         var rounds = 0
-        let start = monotonicSeconds()
+        let start = MonotonicClock.seconds()
         var elapsed = 0.0
         repeat {
             fmaChains12(acc, iterations: inner)
             rounds += 1
-            elapsed = monotonicSeconds() - start
+            elapsed = MonotonicClock.seconds() - start
         } while elapsed < seconds
         if acc.load(as: Float.self).isNaN { print("measureFMAPeak: unexpected NaN") }
         return Double(rounds * inner * 12 * 16 * 2) / elapsed / 1e9
@@ -138,13 +139,6 @@ public enum Gemm {
         p[0] = a0; p[1] = a1; p[2] = a2; p[3] = a3; p[4] = a4; p[5] = a5
         p[6] = a6; p[7] = a7; p[8] = a8; p[9] = a9; p[10] = a10; p[11] = a11
     }
-}
-
-/// Wall-clock seconds from a monotonic clock (benchmarks and the FMA probe).
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
 @inline(__always)

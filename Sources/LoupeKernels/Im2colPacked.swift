@@ -1,6 +1,7 @@
 /// im2col written straight into the micro-kernel's B-panel layout, one 32-pixel panel at a time,
 /// so the convolution never materialises the full `[Cin*k*k, OH*OW]` matrix (performance.md:
 /// packing directly is worth ~30 % over im2col + pack).
+import LoupeTensor
 
 /// Fills one B panel `[channels*k*k][32]` for output pixels `firstPixel ..< firstPixel + cols`
 /// (row-major over `[outHeight, outWidth]`); padded taps and columns `cols..<32` become 0.

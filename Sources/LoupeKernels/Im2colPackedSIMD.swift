@@ -12,6 +12,7 @@
 /// except after the panel's last row, hence ``im2colPanelSlack`` extra floats in the destination.
 /// Loads read up to 31 floats past a run's last tap; a chunk whose load would pass `inputEnd` falls
 /// back to scalar copies.
+import LoupeTensor
 
 /// Floats a panel buffer needs beyond `channels*k*k*32` for ``im2colPackedPanelSIMD``'s unmasked stores.
 let im2colPanelSlack = 16

@@ -2,6 +2,7 @@
 /// ``ReferenceKernels``; tests compare the two over tile-edge sizes. Every kernel is a
 /// `SIMD16<Float>` body plus a scalar tail; they are a small share of a network's time, so
 /// they stay simple (no unrolling, no threads).
+import LoupeTensor
 public enum Kernels {
     typealias V = SIMD16<Float>
 

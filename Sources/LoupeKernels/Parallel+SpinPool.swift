@@ -159,7 +159,7 @@ final class SpinPool: @unchecked Sendable {
             // Wait for a new generation: poll for spinSeconds, then sleep.
             var word = claim.load(ordering: .acquiring)
             if word >> 40 == seenGeneration {
-                let deadline = monotonicSeconds() + SpinPool.spinSeconds
+                let deadline = MonotonicClock.seconds() + SpinPool.spinSeconds
                 var polls = 0
                 while word >> 40 == seenGeneration {
                     polls &+= 1
@@ -167,7 +167,7 @@ final class SpinPool: @unchecked Sendable {
                     // a core with the caller, spinning would steal the caller's time slice (measured:
                     // batch 1 at 2 threads 1.5x *slower* than 1 thread under load without it).
                     if polls & 15 == 0 { sched_yield() }
-                    if polls & 255 == 0 && monotonicSeconds() > deadline {
+                    if polls & 255 == 0 && MonotonicClock.seconds() > deadline {
                         sleepers.add(1, ordering: .sequentiallyConsistent)
                         pthread_mutex_lock(mutex)
                         while claim.load(ordering: .sequentiallyConsistent) >> 40 == seenGeneration {
@@ -187,3 +187,4 @@ final class SpinPool: @unchecked Sendable {
     }
 }
 #endif
+import LoupeTensor

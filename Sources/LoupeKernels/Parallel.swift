@@ -54,3 +54,15 @@ extension Parallel {
     /// Chunks per thread the kernels ask ``forEachChunk(count:chunks:threads:_:)`` for.
     static let chunksPerThread = 8
 }
+
+extension Parallel {
+    /// Calls `body(worker, range)` over `0..<count` in contiguous ranges of `grain` items,
+    /// claimed dynamically by up to `threads` threads; `worker` (in `0..<threads`) identifies the
+    /// thread, for per-thread scratch. Which thread runs which item varies between calls: use it
+    /// only for work whose result does not depend on that (per-item outputs, per-item partials).
+    public static func forEachItem(count: Int, threads: Int, grain: Int = 1, _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
+        if count <= 0 { return }
+        let chunks = (count + max(1, grain) - 1) / max(1, grain)
+        forEachChunk(count: count, chunks: chunks, threads: threads, body)
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeTensor
 
 /// Every failure of the MES adapter: each names the operation, the peer or file, and what was
 /// received against what was expected.
@@ -84,18 +85,6 @@ public struct Alarm: Sendable, CustomStringConvertible {
     public var detail: String
     /// Seconds since 1970.
     public var at: Double
-    public init(_ kind: Kind, _ detail: String, at: Double = Clock.now()) { self.kind = kind; self.detail = detail; self.at = at }
+    public init(_ kind: Kind, _ detail: String, at: Double = WallClock.seconds()) { self.kind = kind; self.detail = detail; self.at = at }
     public var description: String { "ALARM \(kind.rawValue): \(detail)" }
-}
-
-/// Wall clock and monotonic clock in seconds.
-public enum Clock {
-    /// Seconds since 1970 (for records and the audit trail).
-    public static func now() -> Double { Date().timeIntervalSince1970 }
-    /// Monotonic seconds (for deadlines and latencies).
-    public static func mono() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeTensor
 
 /// The station's side of the MES link: pumps the outbox into MQTT, takes results out of the
 /// outbox only when acknowledged, answers MES commands, and keeps the birth/death state.
@@ -150,8 +151,8 @@ public final class MESPublisher: @unchecked Sendable {
 
     /// Waits until the outbox has no pending result (or the timeout passes); true when drained.
     public func waitDrained(timeout: Double) throws -> Bool {
-        let until = Clock.mono() + timeout
-        while Clock.mono() < until {
+        let until = MonotonicClock.seconds() + timeout
+        while MonotonicClock.seconds() < until {
             if try outbox.status().pending == 0 { return true }
             Thread.sleep(forTimeInterval: 0.02)
         }
@@ -173,11 +174,11 @@ public final class MESPublisher: @unchecked Sendable {
         _ = link.publish(topic: config.topics.state, payload: Self.stateJSON(online: true, station: config.station), retain: true)
         try? link.subscribe(config.topics.commands)
         if config.ackMode == .mes { try? link.subscribe(config.topics.resultAcks) }
-        cond.lock(); lastConnectMono = Clock.mono(); justConnected = true; cond.signal(); cond.unlock()
+        cond.lock(); lastConnectMono = MonotonicClock.seconds(); justConnected = true; cond.signal(); cond.unlock()
     }
 
     private func pubAck(_ mid: Int32) {
-        let at = Clock.mono()
+        let at = MonotonicClock.seconds()
         cond.lock()
         if let id = midToResult.removeValue(forKey: mid) { brokerAck(id, at: at) } else { earlyAcks[mid] = at }
         cond.signal()
@@ -208,7 +209,7 @@ public final class MESPublisher: @unchecked Sendable {
         if topic == config.topics.resultAcks {
             let ids = Self.ackIds(payload)
             cond.lock()
-            let now = Clock.mono()
+            let now = MonotonicClock.seconds()
             for id in ids {
                 if let f = inflight.removeValue(forKey: id) {
                     forget(f.mids, of: id)
@@ -241,7 +242,7 @@ public final class MESPublisher: @unchecked Sendable {
                 // Bounded wait: resend timers need a tick even when nothing happens.
                 _ = cond.wait(until: Date(timeIntervalSinceNow: 0.1))
                 if !acked.isEmpty || wakeups > 0 { break }
-                if inflightNeedsResend(Clock.mono()) { break }
+                if inflightNeedsResend(MonotonicClock.seconds()) { break }
                 if link.isConnected && inflight.count < config.maxInflight { break }
             }
             if !running { cond.unlock(); break }
@@ -252,7 +253,7 @@ public final class MESPublisher: @unchecked Sendable {
             let reconnected = justConnected; justConnected = false
             cond.unlock()
 
-            let now = Clock.now()
+            let now = WallClock.seconds()
             if !ackNow.isEmpty {
                 do {
                     try outbox.markAcked(ackNow.map(\.0), at: now)
@@ -278,7 +279,7 @@ public final class MESPublisher: @unchecked Sendable {
 
     private func sendMore() {
         var sentIds: [String] = []
-        let mono = Clock.mono()
+        let mono = MonotonicClock.seconds()
         // Re-publish what was not acknowledged in time (lost by a broker crash, or an ack lost).
         cond.lock()
         let since = lastConnectMono
@@ -289,7 +290,7 @@ public final class MESPublisher: @unchecked Sendable {
             guard still else { continue } // acknowledged meanwhile
             // Publish without holding `cond`: the PUBACK callback needs it; an ack that beats us
             // to the bookkeeping waits in `earlyAcks`.
-            let sent = Clock.mono()
+            let sent = MonotonicClock.seconds()
             let (mid, rc) = link.publish(topic: config.topics.results, payload: f.payload)
             guard rc == MQTTLink.success || rc == MQTTLink.errNoConn else { break }
             cond.lock()
@@ -309,7 +310,7 @@ public final class MESPublisher: @unchecked Sendable {
             for row in rows {
                 cond.lock(); let already = inflight[row.resultId] != nil; if already { cursor = max(cursor, row.seq) }; cond.unlock()
                 if already { continue }
-                let sent = Clock.mono()
+                let sent = MonotonicClock.seconds()
                 let (mid, rc) = link.publish(topic: config.topics.results, payload: row.payload)
                 // NO_CONN: libmosquitto queued it anyway and sends it after reconnect; publishing
                 // again would send it twice. Keep it in flight; the resend timer covers a crash.
@@ -325,9 +326,9 @@ public final class MESPublisher: @unchecked Sendable {
         }
         // Unmatched PUBACKs older than a second belong to copies we no longer track.
         cond.lock()
-        if !earlyAcks.isEmpty { let limit = Clock.mono() - 1; earlyAcks = earlyAcks.filter { $0.value > limit } }
+        if !earlyAcks.isEmpty { let limit = MonotonicClock.seconds() - 1; earlyAcks = earlyAcks.filter { $0.value > limit } }
         cond.unlock()
-        if !sentIds.isEmpty { try? outbox.markSent(sentIds, at: Clock.now()) }
+        if !sentIds.isEmpty { try? outbox.markSent(sentIds, at: WallClock.seconds()) }
     }
 
     private func handleCommand(_ topic: String, _ payload: Data) {

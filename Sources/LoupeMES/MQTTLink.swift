@@ -1,5 +1,6 @@
 import CMosquitto
 import Foundation
+import LoupeTensor
 
 /// A thin owner of one libmosquitto client (MQTT 3.1.1): connect with persistent session, last
 /// will, TLS and username/password, automatic reconnect with exponential back-off (our network
@@ -128,8 +129,8 @@ public final class MQTTLink: @unchecked Sendable {
         var needConnect = true
         var first = true
         func pause(_ seconds: Double) {
-            let until = Clock.mono() + seconds
-            while Clock.mono() < until && isStarted { usleep(20_000) }
+            let until = MonotonicClock.seconds() + seconds
+            while MonotonicClock.seconds() < until && isStarted { usleep(20_000) }
         }
         while isStarted {
             if needConnect {

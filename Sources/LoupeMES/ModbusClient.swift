@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import LoupeTensor
 
 /// A small blocking Modbus TCP client (MBAP header + PDU) for the reject path: FC01/03 reads,
 /// FC05/16 writes, each with its own timeout. A timeout or malformed answer closes the socket so
@@ -56,7 +57,7 @@ public final class ModbusClient {
     /// poll() until ready or the deadline (monotonic seconds); false on timeout. Retries on EINTR.
     private func waitFor(_ s: Int32, events: Int16, deadline: Double) throws -> Bool {
         while true {
-            let left = deadline - Clock.mono()
+            let left = deadline - MonotonicClock.seconds()
             if left <= 0 { return false }
             var p = pollfd(fd: s, events: events, revents: 0)
             let rc = poll(&p, 1, Int32(max(1, (left * 1000).rounded(.up))))
@@ -70,7 +71,7 @@ public final class ModbusClient {
     /// One request/response. Returns the response PDU after the function code.
     /// - Throws: `.plcException` for an exception response, `.plcTimeout`, `.plc` for anything malformed.
     func request(_ op: String, function: UInt8, body: [UInt8], timeoutMs: Int) throws -> [UInt8] {
-        let deadline = Clock.mono() + Double(timeoutMs) / 1000
+        let deadline = MonotonicClock.seconds() + Double(timeoutMs) / 1000
         do {
             try connect(deadline: deadline, op: op)
             transaction &+= 1

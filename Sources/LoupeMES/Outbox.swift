@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LoupeTensor
 
 /// The durable outbox and audit trail: a SQLite database (WAL, `synchronous=FULL`, so every
 /// commit is fsync'd before `enqueue` returns). A result is written before it is sent and stays
@@ -125,7 +126,7 @@ public final class Outbox: @unchecked Sendable {
     /// (idempotent), so a caller may retry after an error.
     /// - Throws: `.diskFull`, `.outboxBudgetReached` (alarm raised) or `.outbox`.
     public func enqueue(_ records: [ResultRecord]) throws {
-        let now = Clock.now()
+        let now = WallClock.seconds()
         do {
             try db.write { db in
                 try makeRoom(db)
@@ -273,7 +274,7 @@ public final class Outbox: @unchecked Sendable {
         try wrap("record command") {
             try db.write { db in
                 try db.execute(sql: "INSERT INTO command (receivedAt, commandId, name, payload, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [Clock.now(), commandId, name, payload, outcome, detail])
+                               arguments: [WallClock.seconds(), commandId, name, payload, outcome, detail])
             }
         }
     }
@@ -301,7 +302,7 @@ public final class Outbox: @unchecked Sendable {
                 let oldest: Double? = row["oldest"]
                 return Status(path: config.path, total: total, pending: pending, pendingReplayed: row["replayed"] ?? 0,
                               acknowledged: total - pending, neverSent: row["neverSent"] ?? 0,
-                              oldestPendingAgeS: oldest.map { Clock.now() - $0 }, usedBytes: try usedBytes(db),
+                              oldestPendingAgeS: oldest.map { WallClock.seconds() - $0 }, usedBytes: try usedBytes(db),
                               budgetBytes: config.budgetBytes,
                               commands: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM command") ?? 0,
                               alarms: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alarm") ?? 0)

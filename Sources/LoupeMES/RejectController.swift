@@ -1,4 +1,5 @@
 import Foundation
+import LoupeTensor
 
 /// The reject path: tracks every part from the moment it is seen until its pick-window deadline
 /// and makes sure a reject reaches the PLC in time — for a reject verdict, and by default
@@ -119,7 +120,7 @@ public final class RejectController: @unchecked Sendable {
             cond.lock()
             var passed: [(UInt32, Tracked)] = []
             while running {
-                let now = Clock.mono()
+                let now = MonotonicClock.seconds()
                 var next = now + 0.5
                 for (part, t) in parts {
                     let failSafeAt = t.deadline - config.failSafeMarginMs / 1000
@@ -146,10 +147,10 @@ public final class RejectController: @unchecked Sendable {
             if !running { finished = true; cond.broadcast(); cond.unlock(); return }
             cond.unlock()
             for (part, t) in passed {
-                onOutcome?(Outcome(part: part, slot: t.slot, reason: nil, confirmed: true, rttMs: nil, error: nil, atMono: Clock.mono(), deadlineMono: t.deadline))
+                onOutcome?(Outcome(part: part, slot: t.slot, reason: nil, confirmed: true, rttMs: nil, error: nil, atMono: MonotonicClock.seconds(), deadlineMono: t.deadline))
             }
             // Rejects past their deadline: too late to confirm.
-            let now = Clock.mono()
+            let now = MonotonicClock.seconds()
             queue.sort { $0.deadline < $1.deadline }
             while let first = queue.first, first.deadline <= now {
                 queue.removeFirst()
@@ -166,7 +167,7 @@ public final class RejectController: @unchecked Sendable {
                     // The PLC is back: deliver the stop-line signal it missed.
                     stopLineSignalled = (try? client.writeCoil(coil, true, timeoutMs: config.requestTimeoutMs)) != nil
                 }
-                onOutcome?(Outcome(part: r.part, slot: r.slot, reason: r.reason, confirmed: true, rttMs: rtt, error: nil, atMono: Clock.mono(), deadlineMono: r.deadline))
+                onOutcome?(Outcome(part: r.part, slot: r.slot, reason: r.reason, confirmed: true, rttMs: rtt, error: nil, atMono: MonotonicClock.seconds(), deadlineMono: r.deadline))
             } catch {
                 if !plcDown {
                     if case .plcException? = error as? MESError { alarm(Alarm(.plcException, "reject part \(r.part): \(error)")) } else { alarm(Alarm(.plcNotAnswering, "reject part \(r.part): \(error)")) }
@@ -184,7 +185,7 @@ public final class RejectController: @unchecked Sendable {
         let detail = "reject for part \(r.part) slot \(r.slot) not confirmed before its deadline: \(r.lastError ?? lastError)"
         alarm(Alarm(.stopLine, detail + (config.stopLineCoil == nil ? "" : " — stop-line signal set")))
         // Report first, then signal: the stop-line write may itself wait a request timeout on a silent PLC.
-        onOutcome?(Outcome(part: r.part, slot: r.slot, reason: r.reason, confirmed: false, rttMs: nil, error: detail, atMono: Clock.mono(), deadlineMono: r.deadline))
+        onOutcome?(Outcome(part: r.part, slot: r.slot, reason: r.reason, confirmed: false, rttMs: nil, error: detail, atMono: MonotonicClock.seconds(), deadlineMono: r.deadline))
         if let coil = config.stopLineCoil, !stopLineSignalled, !stopLineTried {
             // Once per episode (until a reject is confirmed again); it stays set for the operator to clear.
             stopLineSignalled = (try? client.writeCoil(coil, true, timeoutMs: config.requestTimeoutMs)) != nil
@@ -200,12 +201,12 @@ public final class RejectController: @unchecked Sendable {
         let timeout = timeoutMs ?? config.requestTimeoutMs
         sequence &+= 1
         let block: [UInt16] = [sequence, slot, UInt16(part >> 16), UInt16(part & 0xFFFF), 1, reason.rawValue]
-        let t0 = Clock.mono()
+        let t0 = MonotonicClock.seconds()
         try client.writeRegisters(config.rejectRegister, block, timeoutMs: timeout)
-        let left = max(1, timeout - Int((Clock.mono() - t0) * 1000))
+        let left = max(1, timeout - Int((MonotonicClock.seconds() - t0) * 1000))
         let read = try client.readRegisters(config.rejectRegister, count: UInt16(block.count), timeoutMs: left)
         guard read == block else { throw MESError.plcReadBackMismatch(peer: client.peer, address: Int(config.rejectRegister), wrote: block, read: read) }
-        return (Clock.mono() - t0) * 1000
+        return (MonotonicClock.seconds() - t0) * 1000
     }
 
     /// Sets (or clears) the stop-line coil directly.

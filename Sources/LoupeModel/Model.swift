@@ -80,10 +80,10 @@ public struct Model: Sendable {
         for layer in graph.layers {
             for p in layer.parameters {
                 for i in 0..<p.count where !weights[p.offset + i].isFinite {
-                    throw ModelError.nonFiniteWeight(layer: layer.spec.name, tensor: p.name, index: i, value: weights[p.offset + i])
+                    throw ModelError.nonFiniteWeight(layer: layer.name, tensor: p.name, index: i, value: weights[p.offset + i])
                 }
                 if p.name == "var", let i = (0..<p.count).first(where: { weights[p.offset + $0] < 0 }) {
-                    throw ModelError.invalidLayer(layer: layer.spec.name, reason: "running variance[\(i)] is negative (\(weights[p.offset + i]))")
+                    throw ModelError.invalidLayer(layer: layer.name, reason: "running variance[\(i)] is negative (\(weights[p.offset + i]))")
                 }
             }
         }

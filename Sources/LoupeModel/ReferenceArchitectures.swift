@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import LoupeTensor
 
 /// Architectures Loupe ships, built in code so their weights can be (re)generated
 /// deterministically from a seed.
@@ -59,25 +57,5 @@ public enum ReferenceArchitectures {
             }
         }
         return weights
-    }
-}
-
-/// SplitMix64: tiny, fast, seedable; used wherever Loupe needs reproducible randomness.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    public mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
-    /// Standard normal (Box–Muller).
-    public mutating func normal() -> Float {
-        let u1 = max(uniform(), 1e-7), u2 = uniform()
-        return (-2 * logf(u1)).squareRoot() * cosf(2 * .pi * u2)
     }
 }

@@ -70,10 +70,9 @@ struct ONNXGraphTranslator {
                 guard b.count == wDims[0] else { throw attrs.unsupported("bias has \(b.count) values for \(wDims[0]) output channels") }
                 weights += b
             }
-            let out = [wDims[0], (x.shape[1] + 2 * pad - k) / stride + 1, (x.shape[2] + 2 * pad - k) / stride + 1]
-            append(LayerSpec(name: name, op: .conv, outChannels: wDims[0], kernel: k, stride: stride, padding: pad,
-                             groups: groups == 1 ? nil : groups, bias: hasBias),
-                   weights: weights, input: x, output: node.output[0], shape: out)
+            try append(LayerSpec(name: name, op: .conv, outChannels: wDims[0], kernel: k, stride: stride, padding: pad,
+                                 groups: groups == 1 ? nil : groups, bias: hasBias),
+                       weights: weights, input: x, output: node.output[0])
 
         case "BatchNormalization":
             let x = try activation(node, 0, attrs)
@@ -87,11 +86,11 @@ struct ONNXGraphTranslator {
                 weights += t
             }
             let layer = LayerSpec(name: name, op: .batchnorm, epsilon: attrs.float("epsilon", default: 1e-5))
-            append(layer, weights: weights, input: x, output: node.output[0], shape: x.shape, pooledVector: x.pooledVector)
+            try append(layer, weights: weights, input: x, output: node.output[0], pooledVector: x.pooledVector)
 
         case "Relu":
             let x = try activation(node, 0, attrs)
-            append(LayerSpec(name: name, op: .relu), weights: [], input: x, output: node.output[0], shape: x.shape, pooledVector: x.pooledVector)
+            try append(LayerSpec(name: name, op: .relu), weights: [], input: x, output: node.output[0], pooledVector: x.pooledVector)
 
         case "MaxPool", "AveragePool":
             let x = try activation(node, 0, attrs, rank: 3)
@@ -100,21 +99,21 @@ struct ONNXGraphTranslator {
             let stride = try attrs.square("strides", default: 1)
             let pad = try attrs.symmetricPadding()
             try attrs.requireNoDilation()
-            let floorSize = [1, 2].map { (x.shape[$0] + 2 * pad - k) / stride + 1 }
+            let isMax = node.opType == "MaxPool"
+            let layer = LayerSpec(name: name, op: isMax ? .maxpool : .avgpool, kernel: k, stride: stride, padding: pad,
+                                  countIncludePad: isMax ? nil : attrs.int("count_include_pad", default: 0) != 0)
+            let floorSize = Array(try resolved(layer, input: x).outputShape.dropFirst())
             if attrs.int("ceil_mode", default: 0) != 0 {
                 let ceilSize = [1, 2].map { (x.shape[$0] + 2 * pad - k + stride - 1) / stride + 1 }
                 guard ceilSize == floorSize else {
                     throw attrs.unsupported("ceil_mode = 1 gives \(ceilSize) here, Loupe rounds down to \(floorSize); export with ceil_mode=False")
                 }
             }
-            let isMax = node.opType == "MaxPool"
-            let layer = LayerSpec(name: name, op: isMax ? .maxpool : .avgpool, kernel: k, stride: stride, padding: pad,
-                                  countIncludePad: isMax ? nil : attrs.int("count_include_pad", default: 0) != 0)
-            append(layer, weights: [], input: x, output: node.output[0], shape: [x.shape[0]] + floorSize)
+            try append(layer, weights: [], input: x, output: node.output[0])
 
         case "GlobalAveragePool":
             let x = try activation(node, 0, attrs, rank: 3)
-            append(LayerSpec(name: name, op: .globalavgpool), weights: [], input: x, output: node.output[0], shape: [x.shape[0]], pooledVector: true)
+            try append(LayerSpec(name: name, op: .globalavgpool), weights: [], input: x, output: node.output[0], pooledVector: true)
 
         case "Flatten":
             let x = try activation(node, 0, attrs)
@@ -148,8 +147,8 @@ struct ONNXGraphTranslator {
             var weights = transB ? raw : Self.transposed(raw, rows: inFeatures, columns: outFeatures)
             let hasBias = node.input.count > 2 && !node.input[2].isEmpty
             if hasBias { weights += try bias(node, 2, count: outFeatures, attrs) }
-            append(LayerSpec(name: name, op: .dense, bias: hasBias, outFeatures: outFeatures), weights: weights, input: x,
-                   output: node.output[0], shape: [outFeatures])
+            try append(LayerSpec(name: name, op: .dense, bias: hasBias, outFeatures: outFeatures), weights: weights, input: x,
+                   output: node.output[0])
 
         case "MatMul":
             let x = try activation(node, 0, attrs, rank: 1)
@@ -159,8 +158,8 @@ struct ONNXGraphTranslator {
                 throw attrs.unsupported("B has dims \(bDims); Loupe needs [\(x.shape[0]), out] for a \(x.shape[0])-feature input")
             }
             let weights = Self.transposed(try ONNXTensorDecoding.floats(b, path: path), rows: bDims[0], columns: bDims[1])
-            append(LayerSpec(name: name, op: .dense, bias: false, outFeatures: bDims[1]), weights: weights, input: x,
-                   output: node.output[0], shape: [bDims[1]])
+            try append(LayerSpec(name: name, op: .dense, bias: false, outFeatures: bDims[1]), weights: weights, input: x,
+                   output: node.output[0])
 
         case "Add":
             guard node.input.count == 2 else { throw attrs.unsupported("Add needs two inputs") }
@@ -183,7 +182,7 @@ struct ONNXGraphTranslator {
             guard !x.pooledVector else { throw attrs.unsupported("Softmax directly on GlobalAveragePool output [N, C, 1, 1]; flatten first") }
             let axis = attrs.int("axis", default: opset >= 13 ? -1 : 1)
             guard axis == 1 || axis == -1 else { throw attrs.unsupported("axis = \(axis); Loupe applies softmax over the last axis of [N, classes]") }
-            append(LayerSpec(name: name, op: .softmax), weights: [], input: x, output: node.output[0], shape: x.shape)
+            try append(LayerSpec(name: name, op: .softmax), weights: [], input: x, output: node.output[0])
 
         case "Identity", "Dropout":
             let x = try activation(node, 0, attrs)
@@ -217,7 +216,7 @@ struct ONNXGraphTranslator {
         if x.shape.count == 1 {
             values[output] = Value(layer: x.layer, shape: x.shape)
         } else {
-            append(LayerSpec(name: name, op: .flatten), weights: [], input: x, output: output, shape: [x.shape.reduce(1, *)])
+            try append(LayerSpec(name: name, op: .flatten), weights: [], input: x, output: output)
         }
     }
 
@@ -243,13 +242,26 @@ struct ONNXGraphTranslator {
         return values
     }
 
-    private mutating func append(_ layer: LayerSpec, weights: [Float], input: Value, output: String, shape: [Int], pooledVector: Bool = false) {
+    /// Adds `layer` reading `input`; its output shape is the one Loupe's model validation resolves.
+    private mutating func append(_ layer: LayerSpec, weights: [Float], input: Value, output: String, pooledVector: Bool = false) throws {
+        let shape = try resolved(layer, input: input).outputShape
         var layer = layer
         let previous = layers.last?.name ?? ModelGraph.inputName
         if input.layer != previous { layer.inputs = [input.layer] }
         layers.append(layer)
         layerWeights.append(weights)
         values[output] = Value(layer: layer.name, shape: shape, pooledVector: pooledVector)
+    }
+
+    /// `layer` resolved by ``ModelGraph/resolve(_:inputShapes:)``: the same defaults and geometry
+    /// the model will be validated and run with.
+    private func resolved(_ layer: LayerSpec, input: Value) throws -> (operation: ModelGraph.Operation, outputShape: [Int]) {
+        do {
+            let r = try ModelGraph.resolve(layer, inputShapes: [input.shape])
+            return (r.operation, r.outputShape)
+        } catch let error as ModelError {
+            throw ONNXImportError.invalidModel(path: path, error: error)
+        }
     }
 
     /// Input `i` of `node` as an activation, optionally checking its per-sample rank.

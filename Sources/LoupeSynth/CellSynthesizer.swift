@@ -1,5 +1,5 @@
 import LoupeImaging
-import LoupeModel
+import LoupeTensor
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,4 +1,4 @@
-import LoupeModel
+import LoupeTensor
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,4 +1,4 @@
-import LoupeModel
+import LoupeTensor
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -9,8 +9,6 @@ import Darwin
 // `[Float]` of shape (height, width); pixel (x, y) has its centre at (x + 0.5, y + 0.5).
 
 extension SplitMix64 {
-    /// Uniform in [low, high).
-    mutating func uniform(_ low: Float, _ high: Float) -> Float { low + (high - low) * uniform() }
     /// True with probability `p`.
     mutating func chance(_ p: Float) -> Bool { uniform() < p }
     /// Uniform integer in `range`.

@@ -1,6 +1,6 @@
 import Foundation
 import LoupeImaging
-import LoupeModel
+import LoupeTensor
 
 /// Writes a folder of synthetic EL cells as PNGs plus an ELPV-style `labels.csv`.
 ///

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import LoupeKernels
 import LoupeModel
+import LoupeTensor
 
 /// A ``ModelGraph`` run forward and backward for one batch size over a ``ParameterStore``.
 ///
@@ -85,20 +86,18 @@ public final class TrainingNetwork {
         let layers = graph.layers
         layerCount = layers.last?.op == .softmax ? layers.count - 1 : layers.count
         var total = 0
-        var readers: [String: Int] = [:]
         for (index, layer) in layers.enumerated() {
-            switch layer.op {
-            case .conv where (layer.spec.groups ?? 1) != 1:
-                throw TrainingError.unsupportedLayer(layer: layer.spec.name, reason: "grouped convolution (groups \(layer.spec.groups!)) has no backward yet")
+            switch layer.operation {
+            case let .conv(g, _) where g.groups != 1:
+                throw TrainingError.unsupportedLayer(layer: layer.name, reason: "grouped convolution (groups \(g.groups)) has no backward yet")
             case .softmax where index != layers.count - 1:
-                throw TrainingError.unsupportedLayer(layer: layer.spec.name, reason: "softmax is only supported as the last layer (the loss head)")
+                throw TrainingError.unsupportedLayer(layer: layer.name, reason: "softmax is only supported as the last layer (the loss head)")
             default: break
             }
             if index >= layerCount { continue }
-            for name in layer.inputs { readers[name, default: 0] += 1 }
-            let count = layer.outputShape.reduce(1, *)
-            offsets[layer.spec.name] = total
-            valueCounts[layer.spec.name] = count
+            let count = layer.outputCount
+            offsets[layer.name] = total
+            valueCounts[layer.name] = count
             total += batch * count
         }
         arenaCount = total
@@ -116,8 +115,8 @@ public final class TrainingNetwork {
             default: break
             }
         }
-        plans = Self.plan(layers: Array(layers.prefix(layerCount)), readers: readers)
-        scratch = TrainingScratch(graph: graph, layerCount: layerCount, batch: batch, threads: threads, geometry: Self.convGeometry)
+        plans = Self.plan(layers: Array(layers.prefix(layerCount)))
+        scratch = TrainingScratch(graph: graph, layerCount: layerCount, batch: batch, threads: threads)
         forwardSeconds = [Double](repeating: 0, count: layerCount)
         backwardSeconds = [Double](repeating: 0, count: layerCount)
     }
@@ -131,17 +130,17 @@ public final class TrainingNetwork {
     }
 
     /// Fusions and overwrite-or-accumulate flags.
-    static func plan(layers: [ModelGraph.Layer], readers: [String: Int]) -> [LayerPlan] {
+    static func plan(layers: [ModelGraph.Layer]) -> [LayerPlan] {
         var plans = [LayerPlan](repeating: LayerPlan(), count: layers.count)
         for (index, layer) in layers.enumerated() {
-            if layer.op == .conv { plans[index].geometry = convGeometry(layer) }
+            plans[index].geometry = layer.convGeometry
             if layer.op == .batchnorm, index + 1 < layers.count, layers[index + 1].op == .relu,
-               layers[index + 1].inputs == [layer.spec.name], readers[layer.spec.name] == 1 {
+               layers[index + 1].inputs == [layer.name], layer.useCount == 1 {
                 plans[index].fusedReLU = index + 1
                 plans[index + 1].fusedIntoPrevious = true
             }
-            if layer.op == .batchnorm, index > 0, layers[index - 1].op == .conv, layer.inputs == [layers[index - 1].spec.name],
-               readers[layers[index - 1].spec.name] == 1 {
+            if layer.op == .batchnorm, index > 0, layers[index - 1].op == .conv, layer.inputs == [layers[index - 1].name],
+               layers[index - 1].useCount == 1 {
                 plans[index - 1].momentsForBatchNorm = index
                 plans[index].convBackwardFused = index - 1
                 plans[index - 1].backwardFusedIntoNext = true
@@ -158,7 +157,7 @@ public final class TrainingNetwork {
     /// Classes K: the width of ``logits``.
     public var classes: Int { graph.layers[layerCount - 1].outputShape.reduce(1, *) }
     /// `(B, K)` the loss head's input after ``forward``.
-    public var logits: UnsafePointer<Float> { UnsafePointer(activations + offsets[graph.layers[layerCount - 1].spec.name]!) }
+    public var logits: UnsafePointer<Float> { UnsafePointer(activations + offsets[graph.layers[layerCount - 1].name]!) }
     /// `(B, K)` softmax of ``logits`` after ``step``.
     public var probabilities: UnsafePointer<Float> { UnsafePointer(probabilityBuffer) }
 
@@ -178,20 +177,31 @@ public final class TrainingNetwork {
         }
     }
 
-    /// Forward in training mode (batch statistics; running statistics updated).
+    /// How batch norm normalises in ``forward(input:)``.
+    public enum Mode: Sendable {
+        /// Batch statistics, running statistics updated (what ``step`` uses).
+        case training
+        /// Running statistics, nothing updated: the network as the inference engine runs it.
+        case evaluation
+    }
+
+    /// Forward mode; ``step`` needs `.training`.
+    public var mode = Mode.training
+
+    /// Forward pass (in ``mode``); the loss head's input is left in ``logits``.
     /// - Parameter input: `(B, C, H, W)` as ``ModelGraph/inputShape``; must stay valid until the backward.
     public func forward(input: UnsafePointer<Float>) {
         self.input = input
         for (index, layer) in graph.layers.prefix(layerCount).enumerated() where !plans[index].fusedIntoPrevious {
-            let start = recordsTimings ? Self.now() : 0
+            let start = recordsTimings ? MonotonicClock.seconds() : 0
             forwardLayer(index, layer)
-            if recordsTimings { forwardSeconds[index] += Self.now() - start }
+            if recordsTimings { forwardSeconds[index] += MonotonicClock.seconds() - start }
         }
     }
 
     func forwardLayer(_ index: Int, _ layer: ModelGraph.Layer) {
-        let x = value(layer.inputs[0]), y = activations + offsets[layer.spec.name]!
-        let inShape = layer.inputShapes[0], perImage = valueCounts[layer.spec.name]!, count = batch * perImage
+        let x = value(layer.inputs[0]), y = activations + offsets[layer.name]!
+        let inShape = layer.inputShapes[0], perImage = valueCounts[layer.name]!, count = batch * perImage
         let inPerImage = inShape.reduce(1, *)
         switch layer.op {
         case .conv:
@@ -210,19 +220,28 @@ public final class TrainingNetwork {
                 }
             }
         case .batchnorm:
-            let c = inShape[0], spatial = inPerImage / c, state = bnState[index]!
-            let statistics = scratch.statistics
-            if index == 0 || plans[index - 1].momentsForBatchNorm != index {
-                forEachImage { _, b in
-                    BatchNormLayer.moments(channels: c, spatial: spatial, input: x + b * inPerImage, into: statistics + b * c * 2)
+            guard case let .batchNorm(c, spatial, epsilon) = layer.operation else { preconditionFailure("batchnorm without its operation") }
+            let state = bnState[index]!, statistics = scratch.statistics
+            if mode == .evaluation {
+                // Running statistics, as the inference engine folds them: mean and 1/sqrt(var + eps).
+                let runningMean = store.parameter(layer: index, "mean")!, runningVar = store.parameter(layer: index, "var")!
+                for ch in 0..<c {
+                    state[ch] = runningMean[ch]
+                    state[c + ch] = 1 / (runningVar[ch] + epsilon).squareRoot()
                 }
+            } else {
+                if index == 0 || plans[index - 1].momentsForBatchNorm != index {
+                    forEachImage { _, b in
+                        BatchNormLayer.moments(channels: c, spatial: spatial, input: x + b * inPerImage, into: statistics + b * c * 2)
+                    }
+                }
+                BatchNormLayer.combineMoments(batch: batch, channels: c, spatial: spatial, partials: statistics, epsilon: epsilon,
+                                              saveMean: state, saveInvStd: state + c, runningMean: store.parameter(layer: index, "mean"),
+                                              runningVar: store.parameter(layer: index, "var"), momentum: 0.1)
             }
-            BatchNormLayer.combineMoments(batch: batch, channels: c, spatial: spatial, partials: statistics, epsilon: layer.spec.epsilon ?? 1e-5,
-                                          saveMean: state, saveInvStd: state + c, runningMean: store.parameter(layer: index, "mean"),
-                                          runningVar: store.parameter(layer: index, "var"), momentum: 0.1)
             let gamma = store.parameter(layer: index, "gamma")!, beta = store.parameter(layer: index, "beta")!
             let fused = plans[index].fusedReLU
-            let out = fused.map { activations + offsets[graph.layers[$0].spec.name]! } ?? y
+            let out = fused.map { activations + offsets[graph.layers[$0].name]! } ?? y
             forEachImage { _, b in
                 BatchNormLayer.normalize(channels: c, spatial: spatial, input: x + b * inPerImage, gamma: gamma, beta: beta, mean: state,
                                          invStd: state + c, relu: fused != nil, output: out + b * inPerImage)
@@ -230,12 +249,12 @@ public final class TrainingNetwork {
         case .relu:
             forEachImage { _, b in ReLULayer.forward(count: perImage, input: x + b * perImage, output: y + b * perImage) }
         case .maxpool:
-            let g = poolGeometry(layer), a = argmax[index]!
+            let g = layer.poolGeometry!, a = argmax[index]!
             forEachImage { _, b in
                 MaxPoolLayer.forward(g, batch: 1, input: x + b * inPerImage, output: y + b * perImage, argmax: a + b * perImage)
             }
         case .avgpool:
-            let g = poolGeometry(layer), includePad = layer.spec.countIncludePad ?? false
+            let g = layer.poolGeometry!, includePad = countIncludePad(layer)
             forEachImage { _, b in
                 AvgPoolLayer.forward(g, batch: 1, countIncludePad: includePad, input: x + b * inPerImage, output: y + b * perImage)
             }
@@ -260,17 +279,17 @@ public final class TrainingNetwork {
     /// (accumulating; zero them first) and every value's gradient.
     func backward() {
         for index in stride(from: layerCount - 1, through: 0, by: -1) where !plans[index].fusedIntoPrevious && !plans[index].backwardFusedIntoNext {
-            let start = recordsTimings ? Self.now() : 0
+            let start = recordsTimings ? MonotonicClock.seconds() : 0
             backwardLayer(index, graph.layers[index])
-            if recordsTimings { backwardSeconds[index] += Self.now() - start }
+            if recordsTimings { backwardSeconds[index] += MonotonicClock.seconds() - start }
         }
     }
 
     func backwardLayer(_ index: Int, _ layer: ModelGraph.Layer) {
         let plan = plans[index]
         let x = value(layer.inputs[0]), dx = gradient(layer.inputs[0]), accumulate = plan.accumulates[0]
-        let y = UnsafePointer(activations + offsets[layer.spec.name]!), dy = UnsafePointer(gradients + offsets[layer.spec.name]!)
-        let inShape = layer.inputShapes[0], perImage = valueCounts[layer.spec.name]!, count = batch * perImage
+        let y = UnsafePointer(activations + offsets[layer.name]!), dy = UnsafePointer(gradients + offsets[layer.name]!)
+        let inShape = layer.inputShapes[0], perImage = valueCounts[layer.name]!, count = batch * perImage
         let inPerImage = inShape.reduce(1, *)
         /// For the small layers that only accumulate: clear a gradient they are first to reach.
         func prepared(_ d: UnsafeMutablePointer<Float>?, _ accumulate: Bool, _ n: Int) -> UnsafeMutablePointer<Float>? {
@@ -286,7 +305,7 @@ public final class TrainingNetwork {
             let c = inShape[0], spatial = inPerImage / c, state = UnsafePointer(bnState[index]!)
             let statistics = scratch.statistics, coefficients = scratch.coefficients
             // Fused: the gradient arrives at the ReLU's output and is masked by it.
-            let fused = plan.fusedReLU.map { graph.layers[$0].spec.name }
+            let fused = plan.fusedReLU.map { graph.layers[$0].name }
             let dz = fused.map { UnsafePointer(gradients + offsets[$0]!) } ?? dy
             let mask = fused.map { UnsafePointer(activations + offsets[$0]!) }
             forEachImage { _, b in
@@ -323,11 +342,11 @@ public final class TrainingNetwork {
             }
         case .maxpool:
             if let dx = prepared(dx, accumulate, batch * inPerImage) {
-                MaxPoolLayer.backward(poolGeometry(layer), batch: batch, dInput: dx, dOutput: dy, argmax: argmax[index]!)
+                MaxPoolLayer.backward(layer.poolGeometry!, batch: batch, dInput: dx, dOutput: dy, argmax: argmax[index]!)
             }
         case .avgpool:
             if let dx = prepared(dx, accumulate, batch * inPerImage) {
-                AvgPoolLayer.backward(poolGeometry(layer), batch: batch, countIncludePad: layer.spec.countIncludePad ?? false, dInput: dx, dOutput: dy)
+                AvgPoolLayer.backward(layer.poolGeometry!, batch: batch, countIncludePad: countIncludePad(layer), dInput: dx, dOutput: dy)
             }
         case .globalavgpool:
             if let dx = prepared(dx, accumulate, batch * inPerImage) {
@@ -362,7 +381,7 @@ public final class TrainingNetwork {
         let packed = scratch.packed + scratch.packedInputGradient[index]!
         if dx != nil { ConvTrainingKernels.packInputGradientWeights(g, weights: store.parameter(layer: index, "weight")!, into: packed) }
         return ConvBackwardJob(geometry: g, input: value(layer.inputs[0]), dInput: dx, accumulate: plan.accumulates[0],
-                               dOutput: UnsafePointer(gradients + offsets[layer.spec.name]!), packed: UnsafePointer(packed),
+                               dOutput: UnsafePointer(gradients + offsets[layer.name]!), packed: UnsafePointer(packed),
                                hasBias: store.gradient(layer: index, "bias") != nil, scratch: scratch)
     }
 
@@ -413,12 +432,13 @@ public final class TrainingNetwork {
     ///   - input: `(B, C, H, W)`. targets: labels `(B)` or soft targets `(B, K)`. classWeights: `(K)` or nil.
     @discardableResult
     public func step(input: UnsafePointer<Float>, targets: CrossEntropyTargets, classWeights: UnsafePointer<Float>? = nil) -> Float {
+        precondition(mode == .training, "TrainingNetwork.step: the network is in evaluation mode")
         forward(input: input)
         let k = classes
         let loss = SoftmaxCrossEntropy.forward(batch: batch, classes: k, logits: logits, targets: targets, classWeights: classWeights,
                                                probabilities: probabilityBuffer)
         store.zeroGradients()
-        let dLogits = gradients + offsets[graph.layers[layerCount - 1].spec.name]!
+        let dLogits = gradients + offsets[graph.layers[layerCount - 1].name]!
         dLogits.update(repeating: 0, count: batch * k)
         SoftmaxCrossEntropy.backward(batch: batch, classes: k, dLogits: dLogits, dLoss: 1, probabilities: probabilityBuffer,
                                      targets: targets, classWeights: classWeights)
@@ -431,22 +451,9 @@ public final class TrainingNetwork {
         for i in 0..<layerCount { forwardSeconds[i] = 0; backwardSeconds[i] = 0 }
     }
 
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
-
-    static func convGeometry(_ layer: ModelGraph.Layer) -> ConvGeometry {
-        let s = layer.inputShapes[0]
-        return ConvGeometry(inChannels: s[0], outChannels: layer.outputShape[0], inHeight: s[1], inWidth: s[2], kernel: layer.spec.kernel!,
-                            stride: layer.spec.stride ?? 1, padding: layer.spec.padding ?? 0, groups: 1)
-    }
-
-    func convGeometry(_ layer: ModelGraph.Layer) -> ConvGeometry { Self.convGeometry(layer) }
-
-    func poolGeometry(_ layer: ModelGraph.Layer) -> PoolGeometry {
-        let s = layer.inputShapes[0], k = layer.spec.kernel!
-        return PoolGeometry(channels: s[0], inHeight: s[1], inWidth: s[2], kernel: k, stride: layer.spec.stride ?? k, padding: layer.spec.padding ?? 0)
+    /// An average-pool layer's padding rule (false for every other layer).
+    func countIncludePad(_ layer: ModelGraph.Layer) -> Bool {
+        if case let .avgPool(_, countIncludePad) = layer.operation { return countIncludePad }
+        return false
     }
 }

@@ -1,5 +1,6 @@
 import LoupeKernels
 import LoupeModel
+import LoupeTensor
 
 /// Every buffer a ``TrainingNetwork`` step needs besides activations and gradients, sized once
 /// in `init` for the largest layer so that a step never allocates:
@@ -29,13 +30,12 @@ final class TrainingScratch {
     let denseWorkspace = GemmWorkspace()
     let denseTranspose: UnsafeMutablePointer<Float>
 
-    init(graph: ModelGraph, layerCount: Int, batch: Int, threads: Int, geometry: (ModelGraph.Layer) -> ConvGeometry) {
+    init(graph: ModelGraph, layerCount: Int, batch: Int, threads: Int) {
         self.threads = threads
         var worker = 16, packedTotal = 0, partial = 1, maxCout = 1, channels = 1, dense = 1
         for (index, layer) in graph.layers.prefix(layerCount).enumerated() {
-            switch layer.op {
-            case .conv:
-                let g = geometry(layer)
+            switch layer.operation {
+            case let .conv(g, _):
                 worker = max(worker, ConvTrainingKernels.forwardScratchCount(g), ConvTrainingKernels.inputGradientScratchCount(g),
                              ConvTrainingKernels.weightGradientScratchCount(g))
                 packedForward[index] = packedTotal
@@ -44,10 +44,10 @@ final class TrainingScratch {
                 packedTotal += Self.roundUp16(ConvTrainingKernels.packedInputGradientWeightsCount(g))
                 partial = max(partial, ConvTrainingKernels.weightGradientPartialCount(g))
                 maxCout = max(maxCout, g.outChannels)
-            case .batchnorm:
-                channels = max(channels, layer.inputShapes[0][0])
-            case .dense:
-                dense = max(dense, layer.outputShape[0] * batch)
+            case let .batchNorm(c, _, _):
+                channels = max(channels, c)
+            case let .dense(_, outFeatures, _):
+                dense = max(dense, outFeatures * batch)
             default: break
             }
         }

@@ -19,15 +19,9 @@ struct Loupe: ParsableCommand {
         """,
         subcommands: [
             PredictCommand.self, ModelCommand.self, ImportONNXCommand.self, SynthCommand.self,
-            // BEGIN issue-3 commands
             TrainCommand.self, EvalCommand.self,
-            // END issue-3
-            // BEGIN issue-4 commands
             CamerasCommand.self, CaptureCommand.self,
-            // END issue-4
-            // BEGIN issue-5 commands
             MESCommand.self, ResultsCommand.self,
-            // END issue-5
         ]
     )
 }

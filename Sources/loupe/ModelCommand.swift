@@ -27,7 +27,7 @@ struct ModelCommand: ParsableCommand {
             print("\nlayers (as written):")
             for layer in model.graph.layers {
                 let params = layer.parameters.map { "\($0.name)\($0.shape)" }.joined(separator: " ")
-                print("  \(layer.spec.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(layer.op.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) -> \(layer.outputShape)  \(params)")
+                print("  \(layer.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(layer.op.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) -> \(layer.outputShape)  \(params)")
             }
             print("\ncompiled for inference (\(network.stepDescriptions.count) steps after folding and fusion):")
             for step in network.stepDescriptions { print("  \(step)") }

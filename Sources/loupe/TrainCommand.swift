@@ -132,30 +132,10 @@ struct TrainCommand: ParsableCommand {
             throw error
         }
         bar.finish()
-        var model = result.model
-        let best = result.history.first { $0.epoch == result.bestEpoch }
-        var meta = model.spec.metadata ?? [:]
-        meta["training.data"] = all.source
-        meta["training.data_sha256"] = trainImages.sha256
-        meta["training.validation_sha256"] = validationImages?.sha256
-        meta["training.images"] = "\(trainImages.count) train, \(validationImages?.count ?? 0) validation"
-        meta["training.seed"] = "\(options.seed)"
-        meta["training.epochs"] = "\(result.history.count)" + (result.stoppedEarly ? " (stopped early)" : "")
-        meta["training.best_epoch"] = "\(result.bestEpoch)"
-        meta["training.options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
-        if let best {
-            meta["training.train_loss"] = String(format: "%.4f", best.trainLoss)
-            meta["training.validation_loss"] = best.validationLoss.map { String(format: "%.4f", $0) }
-            meta["training.validation_accuracy"] = best.validationAccuracy.map { String(format: "%.4f", $0) }
-            meta["training.validation_binary_accuracy"] = best.validationBinaryAccuracy.map { String(format: "%.4f", $0) }
-        }
-        meta["training.finished"] = ISO8601DateFormatter().string(from: Date())
-        model.spec.metadata = meta
-        model.spec.description = description ?? "\(architecture.spec.name) layers trained by loupe train on \(all.source)"
-        try model.write(to: out)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(result.history).write(to: URL(fileURLWithPath: (out as NSString).appendingPathComponent("history.json")))
+        let provenance = TrainingProvenance(dataSource: all.source, training: trainImages, validation: validationImages,
+                                            options: options, result: result)
+        try provenance.writeModel(to: out, description: description ?? "\(architecture.spec.name) layers trained by loupe train on \(all.source)")
+        let best = provenance.bestRecord
         print("wrote \(out): epoch \(result.bestEpoch) of \(result.history.count)"
               + (best?.validationAccuracy.map { String(format: ", validation accuracy %.1f %%", 100 * $0) } ?? "")
               + (best?.validationBinaryAccuracy.map { String(format: " (good/defective %.1f %%)", 100 * $0) } ?? "")

@@ -1,24 +1,13 @@
 import XCTest
 import LoupeImaging
 @testable import LoupeCapture
-
-/// SplitMix64: seeded, so a failure reproduces.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import LoupeTestSupport
 
 final class FrameConverterTests: XCTestCase {
     let rawFormats: [PixelFormat] = [.grey, .yuyv, .uyvy, .nv12, .rgb24]
 
     func randomFrame(_ format: FrameFormat, seed: UInt64) -> [UInt8] {
-        var generator = SeededGenerator(state: seed)
+        var generator = SplitMix64(seed: seed)
         let count = format.pixelFormat.minimumImageSize(bytesPerLine: format.bytesPerLine, height: format.height)!
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
@@ -94,7 +83,7 @@ final class FrameConverterTests: XCTestCase {
     }
 
     func testMJPEGDecodesThroughLibjpeg() throws {
-        var generator = SeededGenerator(state: 7)
+        var generator = SplitMix64(seed: 7)
         let width = 48, height = 32
         // A smooth gradient survives JPEG well enough to compare with the raw RGB path.
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
@@ -174,9 +163,9 @@ final class ReplaySourceTests: XCTestCase {
         let source = SingleImageSource(image: try Image(width: 2, height: 2, channels: 3, pixels: [UInt8](repeating: 9, count: 12)),
                                        framesPerSecond: 50)
         try source.start()
-        let start = monotonicSeconds()
+        let start = MonotonicClock.seconds()
         for _ in 0..<6 { XCTAssertNotNil(try source.withNextFrame(timeout: 1) { $0.format.pixelFormat }) }
-        XCTAssertEqual(monotonicSeconds() - start, 0.1, accuracy: 0.05, "6 frames at 50 fps span 5 intervals")
+        XCTAssertEqual(MonotonicClock.seconds() - start, 0.1, accuracy: 0.05, "6 frames at 50 fps span 5 intervals")
         XCTAssertEqual(source.format.pixelFormat, .rgb24)
     }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import LoupeImaging
 import LoupeModel
-import LoupeTensor
 import XCTest
 @testable import LoupeDataset
 

@@ -2,6 +2,7 @@ import Foundation
 import LoupeImaging
 import XCTest
 @testable import LoupeEvaluation
+import LoupeTestSupport
 
 /// Opens a generated report in headless Chromium and checks what a real browser shows: every
 /// thumbnail decoded and every SVG laid out (read back from the page's self-check `data-`
@@ -52,7 +53,7 @@ final class ReportBrowserTests: XCTestCase {
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: directory) } }
 
         // 60 cells, 4 ELPV-like levels; scores overlap so there are mistakes of both kinds.
-        var random = SeededGenerator(seed: 2024)
+        var random = SplitMix64(seed: 2024)
         let levels = ["0", "1/3", "2/3", "1"]
         var samples: [EvalSample] = []
         for index in 0..<60 {

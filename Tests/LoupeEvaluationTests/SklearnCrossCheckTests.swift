@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import LoupeEvaluation
+import LoupeTestSupport
 
 /// Cross-checks the metrics against scikit-learn on seeded random data with many tied scores.
 /// Needs `.venv-test` with scikit-learn (`scripts/setup-test-venv.sh`); skips with that message otherwise.

@@ -1,16 +1,17 @@
 import XCTest
 @testable import LoupeImaging
+import LoupeTestSupport
 
 /// Every way a file can be bad maps to one specific ImagingError that names the file.
 final class DecodeErrorTests: XCTestCase {
     private var directory = ""
 
     override func setUpWithError() throws {
-        directory = try makeTemporaryDirectory(self)
+        directory = try makeTemporaryDirectory(self, "imaging")
     }
 
     private func samplePNG() throws -> [UInt8] {
-        var random = SeededGenerator(seed: 10)
+        var random = SplitMix64(seed: 10)
         let image = try Image(width: 32, height: 16, channels: 3, pixels: random.bytes(32 * 16 * 3))
         return try ImageEncoder.pngData(image, compressionLevel: 0) // stored: IDAT bytes are the pixels
     }
@@ -103,7 +104,7 @@ final class DecodeErrorTests: XCTestCase {
     func testRandomJPEGScanDamageNeverCrashesAndFailsCleanly() throws {
         let jpeg = try sampleJPEG()
         let start = try scanStart(jpeg)
-        var random = SeededGenerator(seed: 11)
+        var random = SplitMix64(seed: 11)
         var detected = 0
         for trial in 0..<50 {
             var damaged = jpeg
@@ -125,7 +126,7 @@ final class DecodeErrorTests: XCTestCase {
     }
 
     func testRandomGarbageIsUnsupportedFormatWithMagicBytes() throws {
-        var random = SeededGenerator(seed: 12)
+        var random = SplitMix64(seed: 12)
         var garbage = random.bytes(1000)
         garbage[0] = 0x13
         garbage[1] = 0x37
@@ -137,7 +138,7 @@ final class DecodeErrorTests: XCTestCase {
     }
 
     func testGarbageAfterPNGSignatureIsCorrupt() throws {
-        var random = SeededGenerator(seed: 13)
+        var random = SplitMix64(seed: 13)
         let bytes = ImageFormat.pngSignature + random.bytes(500)
         assertImagingError(try ImageDecoder.decode(data: bytes, name: "noise.png"), mentions: "noise.png", "corrupt") {
             if case .corrupt(_, .png, _) = $0 { return true } else { return false }

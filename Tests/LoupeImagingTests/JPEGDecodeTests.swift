@@ -1,5 +1,6 @@
 import XCTest
 @testable import LoupeImaging
+import LoupeTestSupport
 
 /// JPEG is lossy: decoded samples must be within JPEG tolerance of what was encoded.
 final class JPEGDecodeTests: XCTestCase {
@@ -25,7 +26,7 @@ final class JPEGDecodeTests: XCTestCase {
         let (width, height) = (33, 17) // not a multiple of the 16x16 MCU
         let source = gradientPixels(width: width, height: height, channels: 3)
         let jpeg = try ImageEncoder.jpegData(try Image(width: width, height: height, channels: 3, pixels: source), quality: 95)
-        let directory = try makeTemporaryDirectory(self)
+        let directory = try makeTemporaryDirectory(self, "imaging")
         try writeFile(jpeg, to: directory + "/part.jpeg")
         let image = try ImageDecoder.decode(contentsOf: directory + "/part.jpeg")
         XCTAssertEqual([image.width, image.height, image.channels, image.bitDepth], [width, height, 3, 8])

@@ -1,6 +1,7 @@
 import LoupeTensor
 import XCTest
 @testable import LoupeImaging
+import LoupeTestSupport
 
 /// Image → normalised CHW float planes, checked against values computed by hand.
 final class NetworkInputTests: XCTestCase {

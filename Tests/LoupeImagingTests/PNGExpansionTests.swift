@@ -1,6 +1,7 @@
 import CImageCodecs
 import XCTest
 @testable import LoupeImaging
+import LoupeTestSupport
 
 /// PNG modes ImageEncoder never writes (palette, gray+alpha, 1/2/4-bit gray, interlaced),
 /// built with the C shim's raw encoder, must decode to the documented expanded form.
@@ -100,7 +101,7 @@ final class PNGExpansionTests: XCTestCase {
     }
 
     func testInterlacedMatchesNonInterlaced() throws {
-        var random = SeededGenerator(seed: 3)
+        var random = SplitMix64(seed: 3)
         let (width, height) = (23, 11)
         let rows = random.bytes(width * height * 3)
         let plain = RawPNG(width: width, height: height, colorType: LOUPE_PNG_RGB, bitDepth: 8, rowBytes: width * 3, rows: rows)

@@ -1,6 +1,7 @@
 import LoupeTensor
 import XCTest
 @testable import LoupeImaging
+import LoupeTestSupport
 
 /// Resize against hand-computed half-pixel (align_corners=False) results.
 final class ResizeTests: XCTestCase {
@@ -33,7 +34,7 @@ final class ResizeTests: XCTestCase {
     }
 
     func testSameSizeIsIdentity() throws {
-        var random = SeededGenerator(seed: 20)
+        var random = SplitMix64(seed: 20)
         let source = random.floats(37 * 5)
         XCTAssertEqual(try resize(source, 37, 5, to: 37, 5), source)
     }
@@ -43,7 +44,7 @@ final class ResizeTests: XCTestCase {
     }
 
     func testPlanReusedAcrossFramesAndChannelsGivesFreshResults() throws {
-        var random = SeededGenerator(seed: 21)
+        var random = SplitMix64(seed: 21)
         let plan = ResizePlan(sourceWidth: 19, sourceHeight: 7, destinationWidth: 40, destinationHeight: 15)
         let output = Tensor(shape: [1, 3, 15, 40])
         for frame in 0..<3 {

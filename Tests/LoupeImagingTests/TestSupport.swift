@@ -1,34 +1,7 @@
 import Foundation
 import XCTest
 @testable import LoupeImaging
-
-/// SplitMix64: a tiny seeded generator so every "random" test input is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) } }
-    mutating func floats(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -2...2, using: &self) } }
-}
-
-/// A fresh directory under the system temp dir, removed when the test case ends.
-func makeTemporaryDirectory(_ test: XCTestCase) throws -> String {
-    let path = NSTemporaryDirectory() + "loupe-imaging-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-    return path
-}
-
-func writeFile(_ bytes: [UInt8], to path: String) throws {
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
-}
+import LoupeTestSupport
 
 /// Asserts `body` throws an ``ImagingError`` accepted by `matches` whose description
 /// contains `name` (the file the integrator has to go and look at).
@@ -43,19 +16,6 @@ func assertImagingError<T>(_ body: @autoclosure () throws -> T, mentions name: S
         XCTAssertTrue(error.description.contains(name), "message does not name '\(name)': \(error)", file: file, line: line)
     } catch {
         XCTFail("expected ImagingError (\(what)), got \(error)", file: file, line: line)
-    }
-}
-
-/// |a - b| <= abs + rel * |b| for every element, reporting the first offender.
-func assertClose(_ actual: [Float], _ expected: [Float], abs: Float = 1e-5, rel: Float = 1e-5, _ context: String,
-                 file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(actual.count, expected.count, "\(context): count", file: file, line: line)
-    for i in 0..<min(actual.count, expected.count) {
-        let tolerance = abs + rel * Swift.abs(expected[i])
-        if !(Swift.abs(actual[i] - expected[i]) <= tolerance) {
-            XCTFail("\(context): element \(i) is \(actual[i]), expected \(expected[i]) ± \(tolerance)", file: file, line: line)
-            return
-        }
     }
 }
 

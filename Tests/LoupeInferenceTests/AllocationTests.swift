@@ -1,8 +1,8 @@
-import CMallocCounter
 import LoupeInference
 import LoupeKernels
 import LoupeModel
 import XCTest
+import LoupeTestSupport
 
 /// After warm-up, running a session must not call the allocator — not even an
 /// allocate-and-free pair, which a heap-size probe would miss. `CMallocCounter` counts every
@@ -30,19 +30,19 @@ final class AllocationTests: XCTestCase {
         for i in 0..<inCount { input[i] = Float(i % 17) / 17 }
         session.run(input: input, batch: batch, output: output) // warm-up: worker threads start here
         session.run(input: input, batch: batch, output: output)
-        let before = loupe_allocation_calls()
+        let before = AllocationCounter.calls
         for _ in 0..<20 { session.run(input: input, batch: batch, output: output) }
-        return loupe_allocation_calls() - before
+        return AllocationCounter.calls - before
     }
 
     /// The counter must see allocations, or every assertion below would pass vacuously.
     func testCounterSeesAllocations() {
-        let before = loupe_allocation_calls()
+        let before = AllocationCounter.calls
         let p = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 64)
         p.deallocate()
         let array = [Int](repeating: 7, count: 1000)
         XCTAssertEqual(array.count, 1000)
-        XCTAssertGreaterThanOrEqual(loupe_allocation_calls() - before, 2)
+        XCTAssertGreaterThanOrEqual(AllocationCounter.calls - before, 2)
     }
 
     func testSingleThreadedInferenceMakesNoAllocatorCalls() throws {

@@ -1,6 +1,7 @@
 import LoupeInference
 import LoupeModel
 import XCTest
+import LoupeTestSupport
 
 /// The compiled, fused, multi-threaded network must compute what the spec says, as
 /// computed layer by layer by ``ReferenceNetwork``.

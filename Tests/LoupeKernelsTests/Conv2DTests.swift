@@ -2,6 +2,7 @@ import XCTest
 import LoupeKernels
 #if canImport(Glibc)
 import Glibc
+import LoupeTestSupport
 #endif
 
 final class Conv2DTests: XCTestCase {
@@ -24,7 +25,7 @@ final class Conv2DTests: XCTestCase {
                        algorithm: algorithm)
             }
         }
-        let scratch = AlignedBuffer(count: conv.scratchCount(threads: threads))
+        let scratch = AlignedBuffer(count: conv.scratchCount(threads: threads), fill: .nan)
         var got = [Float](repeating: .nan, count: g.outputCount)
         residual.withUnsafeBufferPointer { r in
             conv.forward(input: input, output: &got, residual: c.residual ? r.baseAddress! : nil, scratch: scratch.pointer,
@@ -56,7 +57,7 @@ final class Conv2DTests: XCTestCase {
                             for threads in [1, 2] {
                                 let r = run(c, .gemm, threads: threads, seed: seed)
                                 let kk = Float(g.channelsPerGroup * k * k)
-                                assertClose(r.got, r.want, atol: 1e-5 * kk.squareRoot(), rtol: 1e-4, "\(g) threads \(threads)")
+                                assertClose(r.got, r.want, absolute: 1e-5 * kk.squareRoot(), relative: 1e-4, "\(g) threads \(threads)")
                             }
                         }
                     }
@@ -84,7 +85,7 @@ final class Conv2DTests: XCTestCase {
                             for threads in [1, 2] {
                                 let r = run(c, .gemm, threads: threads, seed: seed)
                                 let kk = Float(cin * k * k)
-                                assertClose(r.got, r.want, atol: 1e-5 * kk.squareRoot(), rtol: 1e-4, "\(g) threads \(threads)")
+                                assertClose(r.got, r.want, absolute: 1e-5 * kk.squareRoot(), relative: 1e-4, "\(g) threads \(threads)")
                             }
                         }
                     }
@@ -105,7 +106,7 @@ final class Conv2DTests: XCTestCase {
                     let c = Case(geometry: g, bias: seed % 2 == 0, residual: seed % 3 == 0, activation: seed % 4 < 2 ? .relu : .none)
                     for threads in [1, 2] {
                         let r = run(c, .gemm, threads: threads, seed: seed)
-                        assertClose(r.got, r.want, atol: 1e-5 * Float(cin * 9).squareRoot(), rtol: 1e-4, "\(g) threads \(threads)")
+                        assertClose(r.got, r.want, absolute: 1e-5 * Float(cin * 9).squareRoot(), relative: 1e-4, "\(g) threads \(threads)")
                     }
                 }
             }
@@ -126,7 +127,7 @@ final class Conv2DTests: XCTestCase {
                         // Tolerance: Winograd F(4,3) rounds differently from the direct sum (transform
                         // coefficients up to 8); errors scale with sqrt(Cin*9) like the sum itself.
                         let kk = Float(cin * 9)
-                        assertClose(r.got, r.want, atol: 1e-4 * kk.squareRoot(), rtol: 1e-3, "\(g) threads \(threads)")
+                        assertClose(r.got, r.want, absolute: 1e-4 * kk.squareRoot(), relative: 1e-3, "\(g) threads \(threads)")
                     }
                 }
             }
@@ -148,7 +149,7 @@ final class Conv2DTests: XCTestCase {
                     for threads in [1, 2] {
                         let r = run(c, .winograd4x4, threads: threads, seed: seed)
                         let kk = Float(cin * 9)
-                        assertClose(r.got, r.want, atol: 1e-4 * kk.squareRoot(), rtol: 1e-3, "\(g) threads \(threads)")
+                        assertClose(r.got, r.want, absolute: 1e-4 * kk.squareRoot(), relative: 1e-3, "\(g) threads \(threads)")
                     }
                 }
             }
@@ -188,7 +189,7 @@ final class Conv2DTests: XCTestCase {
                 let one = run(c, algorithm, threads: 1, seed: 9)
                 for threads in [2, 3] {
                     let many = run(c, algorithm, threads: threads, seed: 9)
-                    assertClose(many.got, one.got, atol: 1e-6, rtol: 1e-6, "\(algorithm) \(g) threads \(threads)")
+                    assertClose(many.got, one.got, absolute: 1e-6, relative: 1e-6, "\(algorithm) \(g) threads \(threads)")
                 }
             }
         }
@@ -196,11 +197,11 @@ final class Conv2DTests: XCTestCase {
 
     /// `forward` must not touch the heap, on one thread or two: glibc's in-use byte count is unchanged over 20 calls.
     func testForwardDoesNotAllocate() throws {
-        try XCTSkipIf(heapBytesInUse() < 0, "mallinfo2 unavailable on this platform")
+        try XCTSkipIf(HeapUsage.bytesInUse < 0, "mallinfo2 unavailable on this platform")
         // The probe itself must see a heap allocation, or the assertion below proves nothing.
-        let probeBefore = heapBytesInUse()
+        let probeBefore = HeapUsage.bytesInUse
         let probe = [Float](repeating: 1, count: 4096)
-        XCTAssertGreaterThanOrEqual(heapBytesInUse() - probeBefore, 4096 * 4, "heapBytesInUse missed an allocation")
+        XCTAssertGreaterThanOrEqual(HeapUsage.bytesInUse - probeBefore, 4096 * 4, "heapBytesInUse missed an allocation")
         withExtendedLifetime(probe) {}
         let shapes = [
             ConvGeometry(inChannels: 16, outChannels: 32, inHeight: 19, inWidth: 19, kernel: 3, stride: 2, padding: 1),
@@ -218,20 +219,20 @@ final class Conv2DTests: XCTestCase {
             let conv = Conv2D(geometry: g, weights: weights, bias: bias, activation: .relu)
             let input = AlignedBuffer(count: g.inputCount, fill: 0.5)
             let residual = AlignedBuffer(count: g.outputCount, fill: 0.25)
-            let output = AlignedBuffer(count: g.outputCount)
-            let scratch = AlignedBuffer(count: conv.scratchCount(threads: threads))
+            let output = AlignedBuffer(count: g.outputCount, fill: .nan)
+            let scratch = AlignedBuffer(count: conv.scratchCount(threads: threads), fill: .nan)
             // Warm-up: the first two-thread call starts the helper thread (once per process).
             conv.forward(input: input.pointer, output: output.pointer, residual: residual.pointer, scratch: scratch.pointer,
                          threads: threads)
             // Retry a few times: another thread of the test process (XCTest's own) may allocate meanwhile.
             var allocated = -1
             for _ in 0..<5 {
-                let before = heapBytesInUse()
+                let before = HeapUsage.bytesInUse
                 for _ in 0..<20 {
                     conv.forward(input: input.pointer, output: output.pointer, residual: residual.pointer, scratch: scratch.pointer,
                                  threads: threads)
                 }
-                allocated = heapBytesInUse() - before
+                allocated = HeapUsage.bytesInUse - before
                 if allocated == 0 { break }
             }
             XCTAssertEqual(allocated, 0, "\(conv.algorithm) \(g) threads \(threads): forward allocated \(allocated) bytes over 20 calls")

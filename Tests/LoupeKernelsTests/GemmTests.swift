@@ -1,5 +1,6 @@
 import XCTest
 import LoupeKernels
+import LoupeTestSupport
 
 final class GemmTests: XCTestCase {
     /// Tile edges of the 8x32 micro-kernel and of the 256-deep / 128-row blocking.
@@ -18,7 +19,7 @@ final class GemmTests: XCTestCase {
                         Gemm.sgemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: &got, ldc: ldc, accumulate: accumulate)
                         ReferenceKernels.sgemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: &want, ldc: ldc,
                                                accumulate: accumulate)
-                        assertClose(got, want, atol: 1e-5 * Float(k).squareRoot(), rtol: 1e-4, "m \(m) n \(n) k \(k) acc \(accumulate)")
+                        assertClose(got, want, absolute: 1e-5 * Float(k).squareRoot(), relative: 1e-4, "m \(m) n \(n) k \(k) acc \(accumulate)")
                     }
                 }
             }
@@ -32,7 +33,7 @@ final class GemmTests: XCTestCase {
         var got = [Float](repeating: 0, count: s * s), want = got
         Gemm.sgemm(m: s, n: s, k: s, a: a, lda: s, b: b, ldb: s, c: &got, ldc: s, accumulate: false)
         ReferenceKernels.sgemm(m: s, n: s, k: s, a: a, lda: s, b: b, ldb: s, c: &want, ldc: s, accumulate: false)
-        assertClose(got, want, atol: 2e-4, rtol: 1e-4)
+        assertClose(got, want, absolute: 2e-4, relative: 1e-4)
     }
 
     func testSgemmZeroDepthClearsOrKeeps() {
@@ -54,7 +55,7 @@ final class GemmTests: XCTestCase {
             var got = c0, want = c0
             Gemm.sgemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &got, ldc: n, accumulate: true, workspace: workspace)
             ReferenceKernels.sgemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &want, ldc: n, accumulate: true)
-            assertClose(got, want, atol: 1e-5 * Float(k).squareRoot(), rtol: 1e-4, "m \(m) n \(n) k \(k)")
+            assertClose(got, want, absolute: 1e-5 * Float(k).squareRoot(), relative: 1e-4, "m \(m) n \(n) k \(k)")
         }
         let s = 200
         let a = rng.floats(s * s), b = rng.floats(s * s)
@@ -62,12 +63,12 @@ final class GemmTests: XCTestCase {
         defer { c.deallocate() }
         a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
-                let before = heapBytesInUse()
+                let before = HeapUsage.bytesInUse
                 for _ in 0..<5 {
                     Gemm.sgemm(m: s, n: s, k: s, a: ap.baseAddress!, lda: s, b: bp.baseAddress!, ldb: s, c: c, ldc: s,
                                accumulate: false, workspace: workspace)
                 }
-                if before >= 0 { XCTAssertEqual(heapBytesInUse(), before, "sgemm with a workspace allocated") }
+                if before >= 0 { XCTAssertEqual(HeapUsage.bytesInUse, before, "sgemm with a workspace allocated") }
             }
         }
     }

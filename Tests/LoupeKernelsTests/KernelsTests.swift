@@ -1,5 +1,6 @@
 import XCTest
 import LoupeKernels
+import LoupeTestSupport
 
 /// Every SIMD kernel in `Kernels` against its scalar twin in `ReferenceKernels`, at sizes
 /// below, at, above and at multiples of the 16-lane vector width.
@@ -22,7 +23,7 @@ final class KernelsTests: XCTestCase {
                 for include in [false, true] {
                     Kernels.avgPool2d(g, countIncludePad: include, input: input, output: &got)
                     ReferenceKernels.avgPool2d(g, countIncludePad: include, input: input, output: &want)
-                    assertClose(got, want, atol: 1e-6, rtol: 1e-5, "avg \(g) includePad \(include)")
+                    assertClose(got, want, absolute: 1e-6, relative: 1e-5, "avg \(g) includePad \(include)")
                 }
             }
         }
@@ -35,7 +36,7 @@ final class KernelsTests: XCTestCase {
             var got = [Float](repeating: .nan, count: 5), want = got
             Kernels.globalAveragePool(channels: 5, spatial: spatial, input: input, output: &got)
             ReferenceKernels.globalAveragePool(channels: 5, spatial: spatial, input: input, output: &want)
-            assertClose(got, want, atol: 1e-6, rtol: 1e-5, "spatial \(spatial)")
+            assertClose(got, want, absolute: 1e-6, relative: 1e-5, "spatial \(spatial)")
         }
     }
 
@@ -51,12 +52,12 @@ final class KernelsTests: XCTestCase {
                                   activation: activation, output: &got)
                     ReferenceKernels.dense(batch: batch, inFeatures: inFeatures, outFeatures: outFeatures, input: x, weights: w,
                                            bias: b, activation: activation, output: &want)
-                    assertClose(got, want, atol: 1e-5, rtol: 1e-4, "in \(inFeatures) out \(outFeatures)")
+                    assertClose(got, want, absolute: 1e-5, relative: 1e-4, "in \(inFeatures) out \(outFeatures)")
                     Kernels.dense(batch: batch, inFeatures: inFeatures, outFeatures: outFeatures, input: x, weights: w, bias: nil,
                                   activation: activation, output: &got)
                     ReferenceKernels.dense(batch: batch, inFeatures: inFeatures, outFeatures: outFeatures, input: x, weights: w,
                                            bias: nil, activation: activation, output: &want)
-                    assertClose(got, want, atol: 1e-5, rtol: 1e-4, "no bias, in \(inFeatures) out \(outFeatures)")
+                    assertClose(got, want, absolute: 1e-5, relative: 1e-4, "no bias, in \(inFeatures) out \(outFeatures)")
                 }
             }
         }
@@ -69,7 +70,7 @@ final class KernelsTests: XCTestCase {
             var got = [Float](repeating: .nan, count: 3 * width), want = got
             Kernels.softmax(rows: 3, width: width, input: input, output: &got)
             ReferenceKernels.softmax(rows: 3, width: width, input: input, output: &want)
-            assertClose(got, want, atol: 1e-7, rtol: 1e-5, "width \(width)")
+            assertClose(got, want, absolute: 1e-7, relative: 1e-5, "width \(width)")
         }
     }
 

@@ -1,6 +1,7 @@
 import XCTest
 import Dispatch
 import LoupeKernels
+import LoupeTestSupport
 
 final class ParallelTests: XCTestCase {
     /// Every slice runs exactly once with its own range, and the ranges tile `0..<count`.
@@ -48,16 +49,16 @@ final class ParallelTests: XCTestCase {
 
     /// Steady-state calls with two threads do not allocate (helper threads are created on first use).
     func testTwoThreadCallsDoNotAllocate() throws {
-        try XCTSkipIf(heapBytesInUse() < 0, "mallinfo2 unavailable on this platform")
+        try XCTSkipIf(HeapUsage.bytesInUse < 0, "mallinfo2 unavailable on this platform")
         let sink = UnsafeMutablePointer<Int>.allocate(capacity: 2)
         sink.initialize(repeating: 0, count: 2)
         defer { sink.deallocate() }
         for _ in 0..<10 { Parallel.forEachSlice(count: 2, threads: 2) { w, r in sink[w] += r.count } }
         var allocated = -1
         for _ in 0..<5 {
-            let before = heapBytesInUse()
+            let before = HeapUsage.bytesInUse
             for _ in 0..<200 { Parallel.forEachSlice(count: 2, threads: 2) { w, r in sink[w] += r.count } }
-            allocated = heapBytesInUse() - before
+            allocated = HeapUsage.bytesInUse - before
             if allocated == 0 { break }
         }
         XCTAssertEqual(allocated, 0, "forEachSlice(threads: 2) allocated \(allocated) bytes over 200 calls")

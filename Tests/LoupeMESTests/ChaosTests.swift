@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 import LoupeMES
-import LoupeMESPeers
+import LoupeTestSupport
 
 /// Bounded chaos (each well under 60 s): the broker killed and restarted while results stream,
 /// the station process SIGKILLed and restarted, the PLC going silent mid-stream.
@@ -75,8 +75,8 @@ final class ChaosTests: XCTestCase {
                             "no last-will offline state after SIGKILL \(k)")
         }
         let last = try launch()
-        let until = Clock.mono() + 40
-        while last.isRunning && Clock.mono() < until { usleep(50_000) }
+        let until = MonotonicClock.seconds() + 40
+        while last.isRunning && MonotonicClock.seconds() < until { usleep(50_000) }
         XCTAssertFalse(last.isRunning, "station did not finish within 40 s")
         if last.isRunning { kill(last.processIdentifier, SIGKILL) }
         XCTAssertEqual(last.terminationStatus, 0)
@@ -94,7 +94,7 @@ final class ChaosTests: XCTestCase {
     }
 
     func testPLCGoingSilentMidStreamStillRejectsOrAlarmsEveryPartWithinItsDeadline() throws {
-        let plc = try requirePeer { try PLCPeer(repo: repoRoot) }
+        let plc = try requirePeer { try PLCPeer(repo: repositoryRoot) }
         var config = RejectController.Config(plcPort: plc.port)
         config.requestTimeoutMs = 20
         config.failSafeMarginMs = 60
@@ -107,11 +107,11 @@ final class ChaosTests: XCTestCase {
         let parts = 150 // 100 parts/s for 1.5 s; every 3rd rejected, every 10th never gets a verdict
         var frozenAt = 0.0, thawedAt = 0.0
         for p in 0..<parts {
-            let now = Clock.mono()
+            let now = MonotonicClock.seconds()
             rc.partEntered(UInt32(p), slot: UInt16(p % 16), deadlineMono: now + 0.15)
             if p % 10 != 9 { rc.verdict(UInt32(p), p % 3 == 0 ? .reject : .pass) }
-            if p == 50 { plc.freeze(); frozenAt = Clock.mono() }
-            if p == 100 { plc.thaw(); thawedAt = Clock.mono() }
+            if p == 50 { plc.freeze(); frozenAt = MonotonicClock.seconds() }
+            if p == 100 { plc.thaw(); thawedAt = MonotonicClock.seconds() }
             usleep(10_000)
         }
         XCTAssertTrue(waitUntil(3) { outcomes.all.count == parts }, "\(outcomes.all.count) outcomes for \(parts) parts")

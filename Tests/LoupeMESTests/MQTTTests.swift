@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 import LoupeMES
-import LoupeMESPeers
+import LoupeTestSupport
 
 /// Against a real mosquitto broker started on a free port.
 final class MQTTTests: XCTestCase {

@@ -1,9 +1,9 @@
 import Foundation
 import XCTest
 import LoupeMES
-import LoupeMESPeers
 #if canImport(Glibc)
 import Glibc
+import LoupeTestSupport
 #endif
 
 /// A scripted Modbus TCP "PLC" (in addition to the real pymodbus peer): answers each request with
@@ -78,12 +78,12 @@ final class ModbusFramingTests: XCTestCase {
 
     func testSilenceIsATimeoutNamingPeerAndOperation() throws {
         let plc = ScriptedPLC { _ in [] }
-        let t0 = Clock.mono()
+        let t0 = MonotonicClock.seconds()
         XCTAssertThrowsError(try ModbusClient(host: "127.0.0.1", port: plc.port).writeCoil(3, true, timeoutMs: 50)) { e in
             guard case .plcTimeout(let op, let peer, let ms)? = e as? MESError else { return XCTFail("\(e)") }
             XCTAssertEqual(op, "write coil 3"); XCTAssertEqual(peer, "127.0.0.1:\(plc.port) unit 1"); XCTAssertEqual(ms, 50)
         }
-        XCTAssertLessThan(Clock.mono() - t0, 0.5, "the timeout is per request")
+        XCTAssertLessThan(MonotonicClock.seconds() - t0, 0.5, "the timeout is per request")
     }
 
     func testGarbageAndHangUpAreClearErrors() throws {

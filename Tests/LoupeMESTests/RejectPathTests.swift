@@ -1,12 +1,12 @@
 import Foundation
 import XCTest
 import LoupeMES
-import LoupeMESPeers
+import LoupeTestSupport
 
 /// Against a real Modbus TCP peer (pymodbus) started on a free port.
 final class RejectPathTests: XCTestCase {
     func testModbusRoundTripsCoilsAndRegisters() throws {
-        let plc = try requirePeer { try PLCPeer(repo: repoRoot) }
+        let plc = try requirePeer { try PLCPeer(repo: repositoryRoot) }
         let c = ModbusClient(host: "127.0.0.1", port: plc.port)
         try c.writeRegisters(10, [1, 2, 65535], timeoutMs: 1000)
         XCTAssertEqual(try c.readRegisters(10, count: 3, timeoutMs: 1000), [1, 2, 65535])
@@ -15,7 +15,7 @@ final class RejectPathTests: XCTestCase {
     }
 
     func testPLCExceptionCodeIsNamed() throws {
-        let plc = try requirePeer { try PLCPeer(repo: repoRoot) }
+        let plc = try requirePeer { try PLCPeer(repo: repositoryRoot) }
         let c = ModbusClient(host: "127.0.0.1", port: plc.port)
         XCTAssertThrowsError(try c.writeRegisters(5000, [1], timeoutMs: 1000)) { e in
             guard case .plcException(_, let peer, let fn, let code)? = e as? MESError else { return XCTFail("\(e)") }
@@ -34,7 +34,7 @@ final class RejectPathTests: XCTestCase {
     }
 
     func testRejectVerdictIsWrittenAndReadBack() throws {
-        let plc = try requirePeer { try PLCPeer(repo: repoRoot) }
+        let plc = try requirePeer { try PLCPeer(repo: repositoryRoot) }
         var config = RejectController.Config(plcPort: plc.port)
         config.requestTimeoutMs = 200
         let rc = RejectController(config: config)
@@ -45,7 +45,7 @@ final class RejectPathTests: XCTestCase {
     }
 
     func testFailSafeRejectsPartsWithoutVerdictAndPassesPassedOnes() throws {
-        let plc = try requirePeer { try PLCPeer(repo: repoRoot) }
+        let plc = try requirePeer { try PLCPeer(repo: repositoryRoot) }
         var config = RejectController.Config(plcPort: plc.port)
         config.requestTimeoutMs = 100
         config.failSafeMarginMs = 40
@@ -54,7 +54,7 @@ final class RejectPathTests: XCTestCase {
         let outcomes = OutcomeLog()
         rc.onOutcome = outcomes.add
         rc.start()
-        let now = Clock.mono()
+        let now = MonotonicClock.seconds()
         rc.partEntered(1, slot: 1, deadlineMono: now + 0.2)  // pass
         rc.partEntered(2, slot: 2, deadlineMono: now + 0.2)  // reject
         rc.partEntered(3, slot: 3, deadlineMono: now + 0.2)  // uncertain
@@ -81,7 +81,7 @@ final class RejectPathTests: XCTestCase {
     }
 
     func testPLCThatStopsAnsweringRaisesAlarmAndStopLineWithinTheDeadline() throws {
-        let plc = try requirePeer { try PLCPeer(repo: repoRoot) }
+        let plc = try requirePeer { try PLCPeer(repo: repositoryRoot) }
         var config = RejectController.Config(plcPort: plc.port)
         config.requestTimeoutMs = 30
         config.failSafeMarginMs = 100
@@ -93,7 +93,7 @@ final class RejectPathTests: XCTestCase {
         try rc.sendReject(part: 1, slot: 1, reason: .manual) // connected and working
         rc.start()
         plc.freeze()
-        let deadline = Clock.mono() + 0.3
+        let deadline = MonotonicClock.seconds() + 0.3
         rc.partEntered(9, slot: 3, deadlineMono: deadline)
         rc.verdict(9, .reject)
         XCTAssertTrue(waitUntil(2) { outcomes.all.count == 1 })

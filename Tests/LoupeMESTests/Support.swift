@@ -1,18 +1,7 @@
 import Foundation
 import XCTest
 import LoupeMES
-import LoupeMESPeers
-
-/// The repository root (tests live at <repo>/Tests/LoupeMESTests).
-let repoRoot: String = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-/// Peers are required in CI (`CI=true`): a missing broker or venv fails loudly there, and skips elsewhere.
-func requirePeer<T>(_ make: () throws -> T) throws -> T {
-    do { return try make() } catch let e as PeerError {
-        if ProcessInfo.processInfo.environment["CI"] == "true" { XCTFail("\(e) — `make test` must install it"); throw e }
-        throw XCTSkip("\(e)")
-    }
-}
+import LoupeTestSupport
 
 func tempPath(_ name: String) -> String {
     let dir = NSTemporaryDirectory() + "loupe-mes-tests-\(getpid())"
@@ -30,15 +19,9 @@ func record(_ i: Int, station: String = "st-1", verdict: ResultRecord.Verdict = 
 final class AlarmLog: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [(Alarm, Double)] = []
-    var sink: @Sendable (Alarm) -> Void { { [self] a in lock.lock(); items.append((a, Clock.mono())); lock.unlock() } }
+    var sink: @Sendable (Alarm) -> Void { { [self] a in lock.lock(); items.append((a, MonotonicClock.seconds())); lock.unlock() } }
     var all: [Alarm] { lock.lock(); defer { lock.unlock() }; return items.map(\.0) }
     func first(_ kind: Alarm.Kind) -> (Alarm, Double)? { lock.lock(); defer { lock.unlock() }; return items.first { $0.0.kind == kind } }
-}
-
-func waitUntil(_ timeout: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-    let until = Clock.mono() + timeout
-    while Clock.mono() < until { if try condition() { return true }; usleep(10_000) }
-    return try condition()
 }
 
 func station(port: Int, db: String, id: String = "st-1", ackMode: MESPublisher.AckMode = .puback,

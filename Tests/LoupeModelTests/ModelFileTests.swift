@@ -1,6 +1,7 @@
 import Foundation
 import LoupeModel
 import XCTest
+import LoupeTestSupport
 
 final class ModelFileTests: XCTestCase {
     func testElpvNetRefHasThePublishedParameterCount() throws {
@@ -8,7 +9,7 @@ final class ModelFileTests: XCTestCase {
         let trainable = graph.layers.flatMap(\.parameters).filter { $0.name != "mean" && $0.name != "var" }.map(\.count).reduce(0, +)
         XCTAssertEqual(trainable, 296_306)
         XCTAssertEqual(graph.layers.filter { $0.op == .conv }.count, 9)
-        XCTAssertEqual(graph.layers.first { $0.spec.name == "stage4.conv2" }?.outputShape, [128, 19, 19])
+        XCTAssertEqual(graph.layers.first { $0.name == "stage4.conv2" }?.outputShape, [128, 19, 19])
         XCTAssertEqual(graph.outputShape, [2])
     }
 

@@ -1,5 +1,5 @@
-import LoupeTensor
 import XCTest
+import LoupeTestSupport
 
 final class SHA256Tests: XCTestCase {
     // Vectors from FIPS 180-2 appendix B.

@@ -2,6 +2,7 @@ import LoupeInference
 import LoupeModel
 import LoupeONNX
 import XCTest
+import LoupeTestSupport
 
 /// The imported fixtures, run by Loupe's inference engine, reproduce ONNX Runtime's outputs
 /// (stored by `make_onnx_fixtures.py`) within 1e-4.
@@ -27,25 +28,19 @@ final class ONNXAgreementTests: XCTestCase {
         // The compiled engine (BN folded, ReLU/residual fused), batched and threaded.
         let session = InferenceSession(network: try Network(model: model), maxBatch: 4, threads: 2)
         let output = session.run(input: input, batch: batch)
-        assertClose(output, expected, "\(name): InferenceSession", file: file, line: line)
+        assertClose(output, expected, absolute: Self.tolerance, relative: 0, "\(name): InferenceSession", file: file, line: line)
 
         // One image at a time too (the engine splits single images across threads differently).
         for n in 0..<batch {
             let one = session.run(input: Array(input[(n * perImage)..<((n + 1) * perImage)]), batch: 1)
-            assertClose(one, Array(expected[(n * classes)..<((n + 1) * classes)]), "\(name): image \(n) alone", file: file, line: line)
+            assertClose(one, Array(expected[(n * classes)..<((n + 1) * classes)]), absolute: Self.tolerance, relative: 0, "\(name): image \(n) alone", file: file, line: line)
         }
 
         // The scalar reference network, layer by layer as the spec reads.
         let reference = ReferenceNetwork(model: model)
         for n in 0..<batch {
             let y = reference.run(Array(input[(n * perImage)..<((n + 1) * perImage)]))
-            assertClose(y, Array(expected[(n * classes)..<((n + 1) * classes)]), "\(name): ReferenceNetwork image \(n)", file: file, line: line)
+            assertClose(y, Array(expected[(n * classes)..<((n + 1) * classes)]), absolute: Self.tolerance, relative: 0, "\(name): ReferenceNetwork image \(n)", file: file, line: line)
         }
-    }
-
-    private func assertClose(_ actual: [Float], _ expected: [Float], _ what: String, file: StaticString, line: UInt) {
-        XCTAssertEqual(actual.count, expected.count, what, file: file, line: line)
-        let worst = zip(actual, expected).map { abs($0 - $1) }.max() ?? .infinity
-        XCTAssertLessThanOrEqual(worst, Self.tolerance, "\(what): max |Loupe - ORT| = \(worst)", file: file, line: line)
     }
 }

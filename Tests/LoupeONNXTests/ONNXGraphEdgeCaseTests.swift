@@ -41,7 +41,7 @@ final class ONNXGraphEdgeCaseTests: XCTestCase {
                                initializers: [], input: [3, 4, 4])
         let model = try ONNXImporter.importModel(serialized: data, source: "reshape.onnx")
         XCTAssertEqual(model.graph.layers.map(\.op), [.globalavgpool, .softmax])
-        XCTAssertEqual(model.graph.layers.map(\.spec.name), ["globalaveragepool0", "softmax4"])
+        XCTAssertEqual(model.graph.layers.map(\.name), ["globalaveragepool0", "softmax4"])
     }
 
     func testReshapeToFourDimensionsIsRejected() throws {

@@ -2,6 +2,8 @@ import Foundation
 import LoupeModel
 import LoupeONNX
 import XCTest
+import LoupeTestSupport
+import LoupeTensor
 
 /// Imports the committed PyTorch-exported fixtures and checks the resulting layer lists,
 /// and the errors for files that are not importable.
@@ -11,7 +13,7 @@ final class ONNXImporterTests: XCTestCase {
         let layers = model.graph.layers
         XCTAssertEqual(layers.map(\.op), [.conv, .batchnorm, .relu, .maxpool, .conv, .batchnorm, .relu, .avgpool,
                                           .conv, .batchnorm, .relu, .conv, .add, .relu, .globalavgpool, .dense, .softmax])
-        XCTAssertEqual(layers.map(\.spec.name), [
+        XCTAssertEqual(layers.map(\.name), [
             "conv1.Conv", "bn1.BatchNormalization", "Relu", "pool1.MaxPool", "conv2.Conv", "bn2.BatchNormalization", "Relu_1",
             "pool2.AveragePool", "res_conv1.Conv", "res_bn1.BatchNormalization", "Relu_2", "res_conv2.Conv", "Add", "Relu_3",
             "gap.GlobalAveragePool", "fc.Gemm", "Softmax",
@@ -21,13 +23,16 @@ final class ONNXImporterTests: XCTestCase {
             [12, 5, 5], [12, 5, 5], [12, 5, 5], [12, 5, 5], [12, 5, 5], [12, 5, 5], [12], [4], [4],
         ])
         XCTAssertEqual(model.graph.inputShape, [3, 20, 20])
-        XCTAssertEqual(layers[0].spec.bias, true)
-        XCTAssertEqual(layers[4].spec.bias, false)
-        XCTAssertEqual(layers[4].spec.stride, 2)
-        XCTAssertEqual(layers[1].spec.epsilon ?? 0, 1e-3, accuracy: 1e-9)
-        XCTAssertEqual(layers[3].spec.stride, 2)
-        XCTAssertEqual(layers[7].spec.padding, 1)
-        XCTAssertEqual(layers[7].spec.countIncludePad, false)
+        XCTAssertEqual(layers[0].operation, .conv(ConvGeometry(inChannels: 3, outChannels: 8, inHeight: 20, inWidth: 20, kernel: 3,
+                                                               stride: 1, padding: 1), bias: true))
+        XCTAssertEqual(layers[4].operation, .conv(ConvGeometry(inChannels: 8, outChannels: 12, inHeight: 10, inWidth: 10, kernel: 3,
+                                                               stride: 2, padding: 1), bias: false))
+        guard case let .batchNorm(_, _, epsilon) = layers[1].operation else { return XCTFail("layer 1 is not a batch norm") }
+        XCTAssertEqual(epsilon, 1e-3, accuracy: 1e-9)
+        XCTAssertEqual(layers[3].poolGeometry?.stride, 2)
+        guard case let .avgPool(pool, countIncludePad) = layers[7].operation else { return XCTFail("layer 7 is not an average pool") }
+        XCTAssertEqual(pool.padding, 1)
+        XCTAssertFalse(countIncludePad)
         XCTAssertEqual(layers[12].inputs, ["pool2.AveragePool", "res_conv2.Conv"])
         XCTAssertEqual(layers[8].inputs, ["pool2.AveragePool"])
         XCTAssertEqual(model.spec.classes, ["a", "b", "c", "d"])
@@ -45,12 +50,13 @@ final class ONNXImporterTests: XCTestCase {
         let layers = model.graph.layers
         XCTAssertEqual(layers.map(\.op), [.conv, .relu, .conv, .relu, .avgpool, .flatten, .dense, .softmax])
         XCTAssertEqual(layers.map(\.outputShape), [[6, 12, 12], [6, 12, 12], [6, 6, 6], [6, 6, 6], [6, 4, 4], [96], [3], [3]])
-        XCTAssertEqual(layers[2].spec.groups, 6)
+        XCTAssertEqual(layers[2].convGeometry?.groups, 6)
         XCTAssertEqual(layers[2].parameter("weight")?.shape, [6, 1, 3, 3])
-        XCTAssertEqual(layers[4].spec.countIncludePad, true)
-        XCTAssertEqual(layers[6].spec.bias, true, "the Add after MatMul becomes the dense bias")
+        XCTAssertEqual(layers[4].operation, .avgPool(PoolGeometry(channels: 6, inHeight: 6, inWidth: 6, kernel: 2, stride: 2, padding: 1),
+                                                     countIncludePad: true))
+        XCTAssertEqual(layers[6].operation, .dense(inFeatures: 96, outFeatures: 3, bias: true), "the Add after MatMul becomes the dense bias")
         XCTAssertEqual(layers[6].parameter("weight")?.shape, [3, 96])
-        XCTAssertEqual(layers[7].spec.name, "softmax")
+        XCTAssertEqual(layers[7].name, "softmax")
         XCTAssertEqual(model.spec.metadata?["appendedSoftmax"], "true")
         XCTAssertEqual(model.spec.classes, ["class0", "class1", "class2"])
         XCTAssertEqual(model.spec.input.mean, [0.5, 0.5])

@@ -1,6 +1,7 @@
 @testable import LoupeTraining
 import LoupeModel
 import XCTest
+import LoupeTestSupport
 
 /// Seeded random pixels in [low, high), shape `(c, h, w)` flattened.
 func augmentationTestImage(_ c: Int, _ h: Int, _ w: Int, seed: UInt64, low: Float = 0, high: Float = 1) -> [Float] {

@@ -1,7 +1,7 @@
-import CMallocCounter
 @testable import LoupeTraining
 import LoupeModel
 import XCTest
+import LoupeTestSupport
 
 /// ``Augmenter`` end to end: the SIMD pipeline against the literal scalar sequence, determinism,
 /// the draws' meaning, validation and no allocation per image.
@@ -195,10 +195,10 @@ final class AugmentationPipelineTests: XCTestCase {
     }
 
     func testCounterSeesAllocations() {
-        let before = loupe_allocation_calls()
+        let before = AllocationCounter.calls
         let array = [Float](repeating: 1, count: 1000)
         XCTAssertEqual(array.count, 1000)
-        XCTAssertGreaterThanOrEqual(loupe_allocation_calls() - before, 1)
+        XCTAssertGreaterThanOrEqual(AllocationCounter.calls - before, 1)
     }
 
     /// After setup, augmenting an image calls the allocator zero times, in place and src → dst.
@@ -213,12 +213,12 @@ final class AugmentationPipelineTests: XCTestCase {
             for i in 0..<augmenter.count { source[i] = Float(i % 251) / 251 }
             augmenter.apply(source, into: destination, seed: 0)
             augmenter.apply(destination, seed: 1)
-            let before = loupe_allocation_calls()
+            let before = AllocationCounter.calls
             for seed in UInt64(0)..<32 {
                 augmenter.apply(source, into: destination, seed: seed)
                 augmenter.apply(destination, seed: seed &+ 100)
             }
-            XCTAssertEqual(loupe_allocation_calls() - before, 0)
+            XCTAssertEqual(AllocationCounter.calls - before, 0)
         }
     }
 }

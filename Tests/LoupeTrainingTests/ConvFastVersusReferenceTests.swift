@@ -2,6 +2,7 @@ import XCTest
 import LoupeKernels
 import LoupeModel
 @testable import LoupeTraining
+import LoupeTestSupport
 
 /// The GEMM conv (forward and backward) against its scalar twin in Float, at sizes around the
 /// micro-kernel tile (8 rows x 32 columns) and the 256-deep K block, in each GEMM the backward runs:
@@ -26,18 +27,18 @@ final class ConvFastVersusReferenceTests: XCTestCase {
         let batch = 2
         for (n, g) in Self.geometries.enumerated() {
             var rng = SplitMix64(seed: 200 + UInt64(n))
-            let x = FloatBuffer(rng.floats(batch * g.inputCount)), w = FloatBuffer(rng.floats(g.weightCount, scale: 0.2))
-            let bias = FloatBuffer(rng.floats(g.outChannels)), dy = FloatBuffer(rng.floats(batch * g.outputCount))
-            let yFast = FloatBuffer(zeros: batch * g.outputCount), yRef = FloatBuffer(zeros: batch * g.outputCount)
+            let x = AlignedBuffer(rng.floats(batch * g.inputCount)), w = AlignedBuffer(rng.floats(g.weightCount, scale: 0.2))
+            let bias = AlignedBuffer(rng.floats(g.outChannels)), dy = AlignedBuffer(rng.floats(batch * g.outputCount))
+            let yFast = AlignedBuffer(zeros: batch * g.outputCount), yRef = AlignedBuffer(zeros: batch * g.outputCount)
             ConvLayer.forward(g, batch: batch, input: x.p, weights: w.p, bias: bias.p, output: yFast.p)
             ConvLayer.forwardReference(g, batch: batch, input: x.p, weights: w.p, bias: bias.p, output: yRef.p)
             assertNormalisedClose(yFast.array, yRef.array, "forward \(g)")
 
             // Gradients start non-zero to check the accumulate contract on both paths.
             let start = rng.floats(x.count)
-            let dxFast = FloatBuffer(start), dxRef = FloatBuffer(start)
-            let dwFast = FloatBuffer(zeros: w.count), dwRef = FloatBuffer(zeros: w.count)
-            let dbFast = FloatBuffer(zeros: bias.count), dbRef = FloatBuffer(zeros: bias.count)
+            let dxFast = AlignedBuffer(start), dxRef = AlignedBuffer(start)
+            let dwFast = AlignedBuffer(zeros: w.count), dwRef = AlignedBuffer(zeros: w.count)
+            let dbFast = AlignedBuffer(zeros: bias.count), dbRef = AlignedBuffer(zeros: bias.count)
             ConvLayer.backward(g, batch: batch, dInput: dxFast.p, dWeights: dwFast.p, dBias: dbFast.p, dOutput: dy.p, input: x.p, weights: w.p)
             ConvLayer.backwardReference(g, batch: batch, dInput: dxRef.p, dWeights: dwRef.p, dBias: dbRef.p, dOutput: dy.p, input: x.p, weights: w.p)
             assertNormalisedClose(dxFast.array, dxRef.array, "dX \(g)")

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeKernels
+import LoupeTestSupport
 
 /// Double-precision forward twins of every training layer: what finite differences run on.
 /// Plain loops, written from the definitions, independent of the module's code.

@@ -1,33 +1,8 @@
 import XCTest
 import LoupeModel
-
-/// A Float buffer the layer functions can take by pointer, without closures.
-final class FloatBuffer {
-    let pointer: UnsafeMutablePointer<Float>
-    let count: Int
-    init(_ values: [Float]) {
-        count = values.count
-        pointer = .allocate(capacity: max(1, count))
-        pointer.initialize(from: values, count: count)
-    }
-    convenience init(zeros count: Int) { self.init([Float](repeating: 0, count: count)) }
-    deinit { pointer.deallocate() }
-    var p: UnsafeMutablePointer<Float> { pointer }
-    var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
-    var doubles: [Double] { array.map(Double.init) }
-}
+import LoupeTestSupport
 
 extension SplitMix64 {
-    /// Uniform in [-1, 1).
-    mutating func signed() -> Float { uniform() * 2 - 1 }
-    mutating func floats(_ count: Int, scale: Float = 1) -> [Float] { (0..<count).map { _ in signed() * scale } }
-    /// `count` distinct values at least `gap` apart, shuffled: max-pool windows never tie,
-    /// so a finite-difference step cannot flip the argmax.
-    mutating func distinct(_ count: Int, gap: Float = 0.01) -> [Float] {
-        var v = (0..<count).map { Float($0) * gap - Float(count) * gap / 2 }
-        v.shuffle(using: &self)
-        return v
-    }
     /// Uniform in [-1, 1) with values within `margin` of zero pushed out to ±`margin`·10: away from the ReLU kink.
     mutating func awayFromZero(_ count: Int, margin: Float = 1e-3) -> [Float] {
         floats(count).map { abs($0) < margin ? ($0 < 0 ? -10 * margin : 10 * margin) : $0 }

@@ -2,13 +2,14 @@ import XCTest
 import LoupeKernels
 import LoupeModel
 @testable import LoupeTraining
+import LoupeTestSupport
 
 /// Every layer's analytic backward against central finite differences of its Double twin
 /// (tiny shapes, seeded inputs, away from ReLU/max-pool kinks), plus: the Float forward
 /// matches the Double forward, and backward accumulates (running it twice doubles the gradients, to rounding).
 final class LayerGradientTests: XCTestCase {
     /// Running `backward` twice into the same buffers must give exactly twice the first result.
-    func assertAccumulates(_ buffers: [FloatBuffer], _ name: String, backward: () -> Void,
+    func assertAccumulates(_ buffers: [AlignedBuffer], _ name: String, backward: () -> Void,
                            file: StaticString = #filePath, line: UInt = #line) {
         for b in buffers { b.p.update(repeating: 0, count: b.count) }
         backward()
@@ -42,9 +43,9 @@ final class LayerGradientTests: XCTestCase {
         let batch = 2
         for (n, g) in geometries.enumerated() {
             var rng = SplitMix64(seed: 100 + UInt64(n))
-            let x = FloatBuffer(rng.floats(batch * g.inputCount)), w = FloatBuffer(rng.floats(g.weightCount, scale: 0.5))
-            let bias = FloatBuffer(rng.floats(g.outChannels)), r = FloatBuffer(rng.floats(batch * g.outputCount))
-            let y = FloatBuffer(zeros: batch * g.outputCount)
+            let x = AlignedBuffer(rng.floats(batch * g.inputCount)), w = AlignedBuffer(rng.floats(g.weightCount, scale: 0.5))
+            let bias = AlignedBuffer(rng.floats(g.outChannels)), r = AlignedBuffer(rng.floats(batch * g.outputCount))
+            let y = AlignedBuffer(zeros: batch * g.outputCount)
             ConvLayer.forward(g, batch: batch, input: x.p, weights: w.p, bias: bias.p, output: y.p)
             assertForward(y.array, DoubleReference.conv(g, batch: batch, x: x.doubles, w: w.doubles, bias: bias.doubles), "conv \(g)")
 
@@ -53,7 +54,7 @@ final class LayerGradientTests: XCTestCase {
             let numW = numericGradient(wd) { project(DoubleReference.conv(g, batch: batch, x: xd, w: $0, bias: bd), rd) }
             let numB = numericGradient(bd) { project(DoubleReference.conv(g, batch: batch, x: xd, w: wd, bias: $0), rd) }
 
-            let dx = FloatBuffer(zeros: x.count), dw = FloatBuffer(zeros: w.count), db = FloatBuffer(zeros: bias.count)
+            let dx = AlignedBuffer(zeros: x.count), dw = AlignedBuffer(zeros: w.count), db = AlignedBuffer(zeros: bias.count)
             for reference in [false, true] {
                 let name = "\(reference ? "reference" : "gemm") \(g)"
                 assertAccumulates([dx, dw, db], name) {
@@ -76,11 +77,11 @@ final class LayerGradientTests: XCTestCase {
     func testBatchNormGradientsAgainstFiniteDifferences() {
         for (batch, channels, spatial) in [(2, 3, 25), (4, 3, 1)] {
             var rng = SplitMix64(seed: 7 + UInt64(spatial))
-            let x = FloatBuffer(rng.floats(batch * channels * spatial).map { $0 * 2 + 0.5 })
-            let gamma = FloatBuffer(rng.floats(channels).map { 1 + 0.5 * $0 }), beta = FloatBuffer(rng.floats(channels))
-            let r = FloatBuffer(rng.floats(x.count))
-            let y = FloatBuffer(zeros: x.count), mean = FloatBuffer(zeros: channels), invStd = FloatBuffer(zeros: channels)
-            let runningMean = FloatBuffer(zeros: channels), runningVar = FloatBuffer([Float](repeating: 1, count: channels))
+            let x = AlignedBuffer(rng.floats(batch * channels * spatial).map { $0 * 2 + 0.5 })
+            let gamma = AlignedBuffer(rng.floats(channels).map { 1 + 0.5 * $0 }), beta = AlignedBuffer(rng.floats(channels))
+            let r = AlignedBuffer(rng.floats(x.count))
+            let y = AlignedBuffer(zeros: x.count), mean = AlignedBuffer(zeros: channels), invStd = AlignedBuffer(zeros: channels)
+            let runningMean = AlignedBuffer(zeros: channels), runningVar = AlignedBuffer([Float](repeating: 1, count: channels))
             let eps: Float = 1e-5
             BatchNormLayer.forward(batch: batch, channels: channels, spatial: spatial, input: x.p, gamma: gamma.p, beta: beta.p,
                                    epsilon: eps, output: y.p, saveMean: mean.p, saveInvStd: invStd.p,
@@ -104,7 +105,7 @@ final class LayerGradientTests: XCTestCase {
             let numX = numericGradient(xd) { project(bn($0, gd, bd), rd) }
             let numG = numericGradient(gd) { project(bn(xd, $0, bd), rd) }
             let numB = numericGradient(bd) { project(bn(xd, gd, $0), rd) }
-            let dx = FloatBuffer(zeros: x.count), dg = FloatBuffer(zeros: channels), db = FloatBuffer(zeros: channels)
+            let dx = AlignedBuffer(zeros: x.count), dg = AlignedBuffer(zeros: channels), db = AlignedBuffer(zeros: channels)
             assertAccumulates([dx, dg, db], "batchnorm") {
                 BatchNormLayer.backward(batch: batch, channels: channels, spatial: spatial, dInput: dx.p, dGamma: dg.p, dBeta: db.p,
                                         dOutput: r.p, input: x.p, gamma: gamma.p, saveMean: mean.p, saveInvStd: invStd.p)
@@ -120,12 +121,12 @@ final class LayerGradientTests: XCTestCase {
     func testReLUGradientAgainstFiniteDifferences() {
         var rng = SplitMix64(seed: 11)
         let count = 2 * 3 * 5 * 5
-        let x = FloatBuffer(rng.awayFromZero(count)), r = FloatBuffer(rng.floats(count)), y = FloatBuffer(zeros: count)
+        let x = AlignedBuffer(rng.awayFromZero(count)), r = AlignedBuffer(rng.floats(count)), y = AlignedBuffer(zeros: count)
         ReLULayer.forward(count: count, input: x.p, output: y.p)
         assertForward(y.array, DoubleReference.relu(x.doubles), "relu")
         let rd = r.doubles
         let num = numericGradient(x.doubles) { project(DoubleReference.relu($0), rd) }
-        let dx = FloatBuffer(zeros: count)
+        let dx = AlignedBuffer(zeros: count)
         assertAccumulates([dx], "relu") { ReLULayer.backward(count: count, dInput: dx.p, dOutput: r.p, output: y.p) }
         assertGradient(dx.array.map { $0 / 2 }, num, "relu dX")
     }
@@ -133,14 +134,14 @@ final class LayerGradientTests: XCTestCase {
     func testResidualAddGradient() {
         var rng = SplitMix64(seed: 12)
         let count = 2 * 3 * 5 * 5
-        let a = FloatBuffer(rng.floats(count)), b = FloatBuffer(rng.floats(count)), r = FloatBuffer(rng.floats(count))
-        let y = FloatBuffer(zeros: count)
+        let a = AlignedBuffer(rng.floats(count)), b = AlignedBuffer(rng.floats(count)), r = AlignedBuffer(rng.floats(count))
+        let y = AlignedBuffer(zeros: count)
         ResidualAdd.forward(count: count, a.p, b.p, output: y.p)
         assertForward(y.array, zip(a.doubles, b.doubles).map(+), "add")
         let ad = a.doubles, bd = b.doubles, rd = r.doubles
         let numA = numericGradient(ad) { project(zip($0, bd).map(+), rd) }
         let numB = numericGradient(bd) { project(zip(ad, $0).map(+), rd) }
-        let da = FloatBuffer(zeros: count), db = FloatBuffer(zeros: count)
+        let da = AlignedBuffer(zeros: count), db = AlignedBuffer(zeros: count)
         assertAccumulates([da, db], "add") { ResidualAdd.backward(count: count, dA: da.p, dB: db.p, dOutput: r.p) }
         assertGradient(da.array.map { $0 / 2 }, numA, "add dA")
         assertGradient(db.array.map { $0 / 2 }, numB, "add dB")
@@ -159,14 +160,14 @@ final class LayerGradientTests: XCTestCase {
             var rng = SplitMix64(seed: 20 + UInt64(n))
             let inCount = batch * g.channels * g.inHeight * g.inWidth, outCount = batch * g.channels * g.outHeight * g.outWidth
             // Distinct values 0.01 apart: a 1e-5 step never changes a window's winner.
-            let x = FloatBuffer(rng.distinct(inCount)), r = FloatBuffer(rng.floats(outCount)), y = FloatBuffer(zeros: outCount)
+            let x = AlignedBuffer(rng.distinct(inCount)), r = AlignedBuffer(rng.floats(outCount)), y = AlignedBuffer(zeros: outCount)
             let argmax = UnsafeMutablePointer<Int32>.allocate(capacity: outCount)
             defer { argmax.deallocate() }
             MaxPoolLayer.forward(g, batch: batch, input: x.p, output: y.p, argmax: argmax)
             assertForward(y.array, DoubleReference.pool(g, batch: batch, x: x.doubles, isMax: true), "maxpool")
             let rd = r.doubles
             let num = numericGradient(x.doubles) { project(DoubleReference.pool(g, batch: batch, x: $0, isMax: true), rd) }
-            let dx = FloatBuffer(zeros: inCount)
+            let dx = AlignedBuffer(zeros: inCount)
             assertAccumulates([dx], "maxpool") { MaxPoolLayer.backward(g, batch: batch, dInput: dx.p, dOutput: r.p, argmax: argmax) }
             assertGradient(dx.array.map { $0 / 2 }, num, "maxpool dX k\(g.kernel) s\(g.stride) p\(g.padding)")
         }
@@ -183,14 +184,14 @@ final class LayerGradientTests: XCTestCase {
             for includePad in [false, true] {
                 var rng = SplitMix64(seed: 30 + UInt64(n))
                 let inCount = batch * g.channels * g.inHeight * g.inWidth, outCount = batch * g.channels * g.outHeight * g.outWidth
-                let x = FloatBuffer(rng.floats(inCount)), r = FloatBuffer(rng.floats(outCount)), y = FloatBuffer(zeros: outCount)
+                let x = AlignedBuffer(rng.floats(inCount)), r = AlignedBuffer(rng.floats(outCount)), y = AlignedBuffer(zeros: outCount)
                 AvgPoolLayer.forward(g, batch: batch, countIncludePad: includePad, input: x.p, output: y.p)
                 assertForward(y.array, DoubleReference.pool(g, batch: batch, x: x.doubles, isMax: false, countIncludePad: includePad), "avgpool")
                 let rd = r.doubles
                 let num = numericGradient(x.doubles) {
                     project(DoubleReference.pool(g, batch: batch, x: $0, isMax: false, countIncludePad: includePad), rd)
                 }
-                let dx = FloatBuffer(zeros: inCount)
+                let dx = AlignedBuffer(zeros: inCount)
                 assertAccumulates([dx], "avgpool") {
                     AvgPoolLayer.backward(g, batch: batch, countIncludePad: includePad, dInput: dx.p, dOutput: r.p)
                 }
@@ -202,13 +203,13 @@ final class LayerGradientTests: XCTestCase {
     func testGlobalAvgPoolGradientAgainstFiniteDifferences() {
         var rng = SplitMix64(seed: 40)
         let (batch, channels, spatial) = (2, 3, 25)
-        let x = FloatBuffer(rng.floats(batch * channels * spatial)), r = FloatBuffer(rng.floats(batch * channels))
-        let y = FloatBuffer(zeros: batch * channels)
+        let x = AlignedBuffer(rng.floats(batch * channels * spatial)), r = AlignedBuffer(rng.floats(batch * channels))
+        let y = AlignedBuffer(zeros: batch * channels)
         GlobalAvgPoolLayer.forward(batch: batch, channels: channels, spatial: spatial, input: x.p, output: y.p)
         assertForward(y.array, DoubleReference.globalAvgPool(planes: batch * channels, spatial: spatial, x: x.doubles), "gap")
         let rd = r.doubles
         let num = numericGradient(x.doubles) { project(DoubleReference.globalAvgPool(planes: batch * channels, spatial: spatial, x: $0), rd) }
-        let dx = FloatBuffer(zeros: x.count)
+        let dx = AlignedBuffer(zeros: x.count)
         assertAccumulates([dx], "gap") { GlobalAvgPoolLayer.backward(batch: batch, channels: channels, spatial: spatial, dInput: dx.p, dOutput: r.p) }
         assertGradient(dx.array.map { $0 / 2 }, num, "gap dX")
     }
@@ -218,8 +219,8 @@ final class LayerGradientTests: XCTestCase {
     func testDenseGradientsAgainstFiniteDifferences() {
         var rng = SplitMix64(seed: 50)
         let (batch, inF, outF) = (2, 7, 3)
-        let x = FloatBuffer(rng.floats(batch * inF)), w = FloatBuffer(rng.floats(outF * inF)), bias = FloatBuffer(rng.floats(outF))
-        let r = FloatBuffer(rng.floats(batch * outF)), y = FloatBuffer(zeros: batch * outF)
+        let x = AlignedBuffer(rng.floats(batch * inF)), w = AlignedBuffer(rng.floats(outF * inF)), bias = AlignedBuffer(rng.floats(outF))
+        let r = AlignedBuffer(rng.floats(batch * outF)), y = AlignedBuffer(zeros: batch * outF)
         DenseLayer.forward(batch: batch, inFeatures: inF, outFeatures: outF, input: x.p, weights: w.p, bias: bias.p, output: y.p)
         let xd = x.doubles, wd = w.doubles, bd = bias.doubles, rd = r.doubles
         func dense(_ x: [Double], _ w: [Double], _ b: [Double]) -> [Double] {
@@ -229,7 +230,7 @@ final class LayerGradientTests: XCTestCase {
         let numX = numericGradient(xd) { project(dense($0, wd, bd), rd) }
         let numW = numericGradient(wd) { project(dense(xd, $0, bd), rd) }
         let numB = numericGradient(bd) { project(dense(xd, wd, $0), rd) }
-        let dx = FloatBuffer(zeros: x.count), dw = FloatBuffer(zeros: w.count), db = FloatBuffer(zeros: outF)
+        let dx = AlignedBuffer(zeros: x.count), dw = AlignedBuffer(zeros: w.count), db = AlignedBuffer(zeros: outF)
         for reference in [false, true] {
             assertAccumulates([dx, dw, db], "dense") {
                 if reference {
@@ -251,13 +252,13 @@ final class LayerGradientTests: XCTestCase {
     func testSoftmaxCrossEntropyGradientsAgainstFiniteDifferences() {
         let (batch, classes) = (3, 4)
         var rng = SplitMix64(seed: 60)
-        let logits = FloatBuffer(rng.floats(batch * classes, scale: 3))
+        let logits = AlignedBuffer(rng.floats(batch * classes, scale: 3))
         let labels: [Int32] = [2, 0, 3]
         let oneHot = (0..<batch).flatMap { b in (0..<classes).map { Float($0 == Int(labels[b]) ? 1 : 0) } }
         // Soft targets: label smoothing 0.1 of the one-hot rows.
-        let smooth = FloatBuffer(oneHot.map { 0.9 * $0 + 0.1 / Float(classes) })
-        let weights = FloatBuffer([0.5, 2, 1, 3])
-        let probs = FloatBuffer(zeros: batch * classes)
+        let smooth = AlignedBuffer(oneHot.map { 0.9 * $0 + 0.1 / Float(classes) })
+        let weights = AlignedBuffer([0.5, 2, 1, 3])
+        let probs = AlignedBuffer(zeros: batch * classes)
         labels.withUnsafeBufferPointer { labelPointer in
             for (soft, weighted) in [(false, false), (false, true), (true, false), (true, true)] {
                 let targets: CrossEntropyTargets = soft ? .soft(smooth.p) : .labels(labelPointer.baseAddress!)
@@ -275,7 +276,7 @@ final class LayerGradientTests: XCTestCase {
                 let num = numericGradient(logits.doubles) {
                     DoubleReference.softmaxCrossEntropy(batch: batch, classes: classes, logits: $0, targets: targetsD, weights: wd)
                 }
-                let d = FloatBuffer(zeros: batch * classes)
+                let d = AlignedBuffer(zeros: batch * classes)
                 assertAccumulates([d], name) {
                     SoftmaxCrossEntropy.backward(batch: batch, classes: classes, dLogits: d.p, dLoss: 1, probabilities: probs.p,
                                                  targets: targets, classWeights: w)
@@ -286,6 +287,6 @@ final class LayerGradientTests: XCTestCase {
     }
 }
 
-extension FloatBuffer {
+extension AlignedBuffer {
     subscript(i: Int) -> Float { pointer[i] }
 }

@@ -2,6 +2,7 @@ import XCTest
 import LoupeKernels
 import LoupeModel
 @testable import LoupeTraining
+import LoupeTestSupport
 
 /// A tiny net wired by hand from the layer pairs over a ``ParameterStore``:
 /// conv3x3(1→4, no bias: BN cancels it, its true gradient is exactly 0) → BN → ReLU → global average pool → dense(4→2) → softmax cross-entropy.
@@ -23,21 +24,21 @@ final class TinyNet {
     let store: ParameterStore
     let spatial = height * width
     // Activations and their gradients, shapes as commented.
-    let conv, bn, relu, dConv, dBN, dReLU: FloatBuffer // (B, C, H*W)
-    let pooled, dPooled: FloatBuffer                  // (B, C)
-    let logits, probs, dLogits: FloatBuffer           // (B, K)
-    let mean, invStd: FloatBuffer                     // (C)
+    let conv, bn, relu, dConv, dBN, dReLU: AlignedBuffer // (B, C, H*W)
+    let pooled, dPooled: AlignedBuffer                  // (B, C)
+    let logits, probs, dLogits: AlignedBuffer           // (B, K)
+    let mean, invStd: AlignedBuffer                     // (C)
 
     init(model: Model, batch: Int) {
         self.batch = batch
         store = ParameterStore(model: model)
         let n = batch * Self.channels * spatial
-        (conv, bn, relu, dConv, dBN, dReLU) = (FloatBuffer(zeros: n), FloatBuffer(zeros: n), FloatBuffer(zeros: n),
-                                              FloatBuffer(zeros: n), FloatBuffer(zeros: n), FloatBuffer(zeros: n))
-        (pooled, dPooled) = (FloatBuffer(zeros: batch * Self.channels), FloatBuffer(zeros: batch * Self.channels))
-        (logits, probs, dLogits) = (FloatBuffer(zeros: batch * Self.classes), FloatBuffer(zeros: batch * Self.classes),
-                                    FloatBuffer(zeros: batch * Self.classes))
-        (mean, invStd) = (FloatBuffer(zeros: Self.channels), FloatBuffer(zeros: Self.channels))
+        (conv, bn, relu, dConv, dBN, dReLU) = (AlignedBuffer(zeros: n), AlignedBuffer(zeros: n), AlignedBuffer(zeros: n),
+                                              AlignedBuffer(zeros: n), AlignedBuffer(zeros: n), AlignedBuffer(zeros: n))
+        (pooled, dPooled) = (AlignedBuffer(zeros: batch * Self.channels), AlignedBuffer(zeros: batch * Self.channels))
+        (logits, probs, dLogits) = (AlignedBuffer(zeros: batch * Self.classes), AlignedBuffer(zeros: batch * Self.classes),
+                                    AlignedBuffer(zeros: batch * Self.classes))
+        (mean, invStd) = (AlignedBuffer(zeros: Self.channels), AlignedBuffer(zeros: Self.channels))
     }
 
     /// Forward, loss, backward into `store.gradients` (zeroed first). Returns the loss.
@@ -121,7 +122,7 @@ final class TinyNetTrainingTests: XCTestCase {
             for p in layer.parameters {
                 XCTAssertEqual(store.parameter(layer: index, p.name)! - store.parameters, p.offset)
                 XCTAssertEqual(store.gradient(layer: index, p.name)! - store.gradients, p.offset)
-                XCTAssertEqual(store.decayMask[p.offset], p.name == "weight" ? 1 : 0, "\(layer.spec.name).\(p.name)")
+                XCTAssertEqual(store.decayMask[p.offset], p.name == "weight" ? 1 : 0, "\(layer.name).\(p.name)")
             }
         }
         store.gradients.update(repeating: 3, count: store.count)
@@ -136,7 +137,7 @@ final class TinyNetTrainingTests: XCTestCase {
         let model = try makeModel(seed: 3)
         let net = TinyNet(model: model, batch: batch)
         let (images, labels) = TinyNet.syntheticBatch(batch, seed: 4)
-        let x = FloatBuffer(images)
+        let x = AlignedBuffer(images)
         _ = labels.withUnsafeBufferPointer { net.step(images: x.p, labels: $0.baseAddress!) }
         let analytic = Array(UnsafeBufferPointer(start: net.store.gradients, count: net.store.count))
         // 1024 ReLU inputs: some sit near the kink for any seed, so coordinates whose ±h step
@@ -154,7 +155,7 @@ final class TinyNetTrainingTests: XCTestCase {
     func trainTinyNet(useAdam: Bool) throws -> [Float] {
         let batch = 16
         let (images, labels) = TinyNet.syntheticBatch(batch, seed: 9)
-        let x = FloatBuffer(images)
+        let x = AlignedBuffer(images)
         let net = TinyNet(model: try makeModel(seed: 5), batch: batch)
         let sgd = SGDMomentum(learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4)
         var adam = AdamW(learningRate: 0.02, weightDecay: 1e-4)

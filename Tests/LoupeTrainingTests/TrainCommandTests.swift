@@ -2,6 +2,7 @@ import Foundation
 import LoupeModel
 import XCTest
 @testable import LoupeTraining
+import LoupeTestSupport
 
 /// The `loupe train` process itself: SIGKILLed after a checkpoint, then `--resume`d, it must end
 /// with the same weights file as a run that was never interrupted.
@@ -30,7 +31,7 @@ final class TrainCommandTests: XCTestCase {
 
     func testKilledRunResumesToTheSameWeights() throws {
         let exe = try loupePath()
-        let dir = try TrainerFixture.temporaryDirectory("cli")
+        let dir = try makeTemporaryDirectory("cli")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try TrainerFixture.writeCells(count: 384, seed: 9, size: 96, to: dir + "/data")
         let spec = TrainerFixture.tinySpec(size: 96)

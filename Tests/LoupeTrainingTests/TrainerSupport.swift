@@ -37,12 +37,6 @@ enum TrainerFixture {
         try FileManager.default.removeItem(atPath: dir + "/labels.csv")
     }
 
-    static func temporaryDirectory(_ tag: String) throws -> String {
-        let dir = NSTemporaryDirectory() + "loupe-\(tag)-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
-
     static func fastOptions(epochs: Int) -> TrainingOptions {
         var o = TrainingOptions()
         o.epochs = epochs

@@ -3,13 +3,14 @@ import LoupeDataset
 import LoupeModel
 import XCTest
 @testable import LoupeTraining
+import LoupeTestSupport
 
 final class TrainerTests: XCTestCase {
     static var dataDir = ""
     static let size = 64
 
     override class func setUp() {
-        dataDir = (try? TrainerFixture.temporaryDirectory("trainer")) ?? ""
+        dataDir = (try? makeTemporaryDirectory("trainer")) ?? ""
         try? TrainerFixture.writeCells(count: 512, seed: 5, size: size, to: dataDir + "/train")
         try? TrainerFixture.writeCells(count: 128, seed: 6, size: size, to: dataDir + "/test")
     }
@@ -53,7 +54,7 @@ final class TrainerTests: XCTestCase {
         let model = try fresh(spec)
         let straight = try Trainer(model: model, train: train, validation: val, options: options, checkpointDirectory: nil).run(resume: false)
 
-        let ckpt = try TrainerFixture.temporaryDirectory("ckpt") + "/checkpoint"
+        let ckpt = try makeTemporaryDirectory("ckpt") + "/checkpoint"
         var epochsSeen = 0
         XCTAssertThrowsError(try Trainer(model: model, train: train, validation: val, options: options, checkpointDirectory: ckpt)
             .run(resume: false, shouldStop: { epochsSeen == 2 }, progress: { if case .epoch = $0 { epochsSeen += 1 } })) { error in
@@ -74,7 +75,7 @@ final class TrainerTests: XCTestCase {
     func testResumeRefusesDifferentOptions() throws {
         let spec = TrainerFixture.tinySpec(size: Self.size)
         let train = try cache("train", spec: spec)
-        let ckpt = try TrainerFixture.temporaryDirectory("ckpt2") + "/c"
+        let ckpt = try makeTemporaryDirectory("ckpt2") + "/c"
         _ = try Trainer(model: try fresh(spec), train: train, validation: nil, options: TrainerFixture.fastOptions(epochs: 1),
                         checkpointDirectory: ckpt).run(resume: false)
         var changed = TrainerFixture.fastOptions(epochs: 2)
@@ -98,7 +99,7 @@ final class TrainerTests: XCTestCase {
     func testNaNLossStopsAndKeepsTheLastGoodCheckpoint() throws {
         let spec = TrainerFixture.tinySpec(size: Self.size)
         let train = try cache("train", spec: spec)
-        let ckpt = try TrainerFixture.temporaryDirectory("ckpt3") + "/c"
+        let ckpt = try makeTemporaryDirectory("ckpt3") + "/c"
         let trainer = try Trainer(model: try fresh(spec), train: train, validation: nil, options: TrainerFixture.fastOptions(epochs: 3),
                                   checkpointDirectory: ckpt)
         XCTAssertThrowsError(try trainer.run(resume: false, progress: { event in

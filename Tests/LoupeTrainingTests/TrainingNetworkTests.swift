@@ -2,6 +2,7 @@ import XCTest
 import LoupeKernels
 import LoupeModel
 @testable import LoupeTraining
+import LoupeTestSupport
 
 /// A ``ModelGraph`` evaluated in Double from the definitions (training-mode BN), returning the
 /// softmax cross-entropy loss and its kink signature: every ReLU input's sign and every max-pool
@@ -17,24 +18,21 @@ enum DoubleGraph {
         for layer in graph.layers {
             let x = values[layer.inputs[0]]!, s = layer.inputShapes[0]
             let y: [Double]
-            switch layer.op {
-            case .conv:
-                let g = ConvGeometry(inChannels: s[0], outChannels: layer.outputShape[0], inHeight: s[1], inWidth: s[2],
-                                     kernel: layer.spec.kernel!, stride: layer.spec.stride ?? 1, padding: layer.spec.padding ?? 0)
+            switch layer.operation {
+            case let .conv(g, _):
                 y = DoubleReference.conv(g, batch: batch, x: x, w: param(layer, "weight")!, bias: param(layer, "bias"))
-            case .batchnorm:
-                y = DoubleReference.batchNorm(batch: batch, channels: s[0], spatial: s.dropFirst().reduce(1, *), x: x,
-                                              gamma: param(layer, "gamma")!, beta: param(layer, "beta")!, epsilon: Double(layer.spec.epsilon ?? 1e-5))
+            case let .batchNorm(channels, spatial, epsilon):
+                y = DoubleReference.batchNorm(batch: batch, channels: channels, spatial: spatial, x: x,
+                                              gamma: param(layer, "gamma")!, beta: param(layer, "beta")!, epsilon: Double(epsilon))
             case .relu:
                 signature += x.map { $0 > 0 ? 1 : 0 }
                 y = DoubleReference.relu(x)
-            case .maxpool, .avgpool:
-                let k = layer.spec.kernel!
-                let g = PoolGeometry(channels: s[0], inHeight: s[1], inWidth: s[2], kernel: k, stride: layer.spec.stride ?? k,
-                                     padding: layer.spec.padding ?? 0)
-                if layer.op == .maxpool { signature += maxPoolWinners(g, batch: batch, x: x) }
-                y = DoubleReference.pool(g, batch: batch, x: x, isMax: layer.op == .maxpool, countIncludePad: layer.spec.countIncludePad ?? false)
-            case .globalavgpool:
+            case let .maxPool(g):
+                signature += maxPoolWinners(g, batch: batch, x: x)
+                y = DoubleReference.pool(g, batch: batch, x: x, isMax: true, countIncludePad: false)
+            case let .avgPool(g, countIncludePad):
+                y = DoubleReference.pool(g, batch: batch, x: x, isMax: false, countIncludePad: countIncludePad)
+            case .globalAvgPool:
                 y = DoubleReference.globalAvgPool(planes: batch * s[0], spatial: s[1] * s[2], x: x)
             case .flatten:
                 y = x
@@ -46,7 +44,7 @@ enum DoubleGraph {
             case .softmax:
                 y = x // the loss head: logits pass through
             }
-            values[layer.spec.name] = y
+            values[layer.name] = y
             last = y
         }
         let k = graph.outputShape[0]
@@ -108,7 +106,7 @@ final class TrainingNetworkTests: XCTestCase {
         let batch = 6
         let net = try TrainingNetwork(model: model, batch: batch)
         var rng = SplitMix64(seed: 22)
-        let x = FloatBuffer(rng.floats(batch * 2 * 8 * 8))
+        let x = AlignedBuffer(rng.floats(batch * 2 * 8 * 8))
         let labels: [Int32] = [0, 2, 1, 1, 0, 2]
         let loss = labels.withUnsafeBufferPointer { net.step(input: x.p, targets: .labels($0.baseAddress!)) }
         let analytic = Array(UnsafeBufferPointer(start: net.store.gradients, count: net.store.count))
@@ -123,7 +121,7 @@ final class TrainingNetworkTests: XCTestCase {
             for p in layer.parameters where p.name != "mean" && p.name != "var" {
                 let kept = (p.offset..<(p.offset + p.count)).filter { !skipped.contains($0) }
                 assertGradient(kept.map { analytic[$0] }, kept.map { numeric[$0] },
-                               "residual net \(layer.spec.name).\(p.name) (\(p.count - kept.count) at a kink skipped)")
+                               "residual net \(layer.name).\(p.name) (\(p.count - kept.count) at a kink skipped)")
             }
         }
         // BN running statistics moved (training-mode forward) and their gradients stayed 0.
@@ -138,7 +136,7 @@ final class TrainingNetworkTests: XCTestCase {
         let batch = 6
         let net = try TrainingNetwork(model: model, batch: batch)
         var rng = SplitMix64(seed: 24)
-        let x = FloatBuffer(rng.floats(batch * 2 * 8 * 8))
+        let x = AlignedBuffer(rng.floats(batch * 2 * 8 * 8))
         let labels: [Int32] = [0, 1, 2, 0, 1, 2]
         var adam = AdamW(learningRate: 0.01)
         var losses: [Float] = []
@@ -158,7 +156,7 @@ final class TrainingNetworkTests: XCTestCase {
         let model = try Model(spec: spec, weights: ReferenceArchitectures.initialWeights(for: spec, seed: 5, randomStatistics: false))
         let batch = 8
         let (images, labels) = TinyNet.syntheticBatch(batch, seed: 9)
-        let x = FloatBuffer(images)
+        let x = AlignedBuffer(images)
         let handWired = TinyNet(model: model, batch: batch), executor = try TrainingNetwork(model: model, batch: batch)
         labels.withUnsafeBufferPointer { y in
             for _ in 0..<3 {

@@ -1,8 +1,8 @@
-import CMallocCounter
 import XCTest
 import LoupeKernels
 import LoupeModel
 @testable import LoupeTraining
+import LoupeTestSupport
 
 /// The fast training path (docs/training.md "Speed"): SIMD layer loops against their scalar
 /// twins, the per-image conv kernels in overwrite mode and at the ElpvNet shapes, bit-for-bit
@@ -11,27 +11,26 @@ final class TrainingSpeedPathTests: XCTestCase {
     /// Lengths around the 16-lane vector and the 32-float unrolled loops.
     static let lengths = [0, 1, 15, 16, 17, 31, 32, 33, 47, 64, 100]
 
-    func assertClose(_ a: [Float], _ b: [Float], tolerance: Float = 1e-5, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.count, b.count, file: file, line: line)
+    /// The fast path against its scalar twin, within `tolerance` of the twin's largest magnitude.
+    func assertMatchesTwin(_ a: [Float], _ b: [Float], tolerance: Float = 1e-5, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
         let scale = max(b.map(abs).max() ?? 0, 1e-20)
-        let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
-        XCTAssertLessThanOrEqual(worst / scale, tolerance, "\(name): fast path differs from the scalar twin", file: file, line: line)
+        assertClose(a, b, absolute: tolerance * scale, relative: 0, "\(name): fast path differs from the scalar twin", file: file, line: line)
     }
 
     func testReLUSIMDMatchesScalarTwin() {
         for n in Self.lengths {
             var rng = SplitMix64(seed: 300 + UInt64(n))
-            let x = FloatBuffer(rng.floats(n)), dy = FloatBuffer(rng.floats(n)), start = rng.floats(n)
-            let yFast = FloatBuffer(zeros: n), yRef = FloatBuffer(zeros: n)
+            let x = AlignedBuffer(rng.floats(n)), dy = AlignedBuffer(rng.floats(n)), start = rng.floats(n)
+            let yFast = AlignedBuffer(zeros: n), yRef = AlignedBuffer(zeros: n)
             ReLULayer.forward(count: n, input: x.p, output: yFast.p)
             ReLULayer.forwardReference(count: n, input: x.p, output: yRef.p)
             XCTAssertEqual(yFast.array, yRef.array, "relu forward n=\(n)")
-            let dxFast = FloatBuffer(start), dxRef = FloatBuffer(start)
+            let dxFast = AlignedBuffer(start), dxRef = AlignedBuffer(start)
             ReLULayer.backward(count: n, dInput: dxFast.p, dOutput: dy.p, output: yRef.p)
             ReLULayer.backwardReference(count: n, dInput: dxRef.p, dOutput: dy.p, output: yRef.p)
             XCTAssertEqual(dxFast.array, dxRef.array, "relu backward n=\(n)")
             // Overwrite mode (the network's first writer) = accumulate onto zeros.
-            let dxOver = FloatBuffer(start), dxZero = FloatBuffer(zeros: n)
+            let dxOver = AlignedBuffer(start), dxZero = AlignedBuffer(zeros: n)
             SIMDKernels.reluBackward(dx: dxOver.p, dy: dy.p, y: yRef.p, count: n, accumulate: false)
             ReLULayer.backwardReference(count: n, dInput: dxZero.p, dOutput: dy.p, output: yRef.p)
             XCTAssertEqual(dxOver.array, dxZero.array, "relu backward overwrite n=\(n)")
@@ -43,31 +42,31 @@ final class TrainingSpeedPathTests: XCTestCase {
             var rng = SplitMix64(seed: 400 + UInt64(spatial))
             let count = batch * channels * spatial
             // Far from zero on purpose: the variance must not lose digits.
-            let x = FloatBuffer(rng.floats(count).map { $0 * 3 + 5 }), dy = FloatBuffer(rng.floats(count))
-            let gamma = FloatBuffer(rng.floats(channels).map { 1 + 0.5 * $0 }), beta = FloatBuffer(rng.floats(channels))
-            let yFast = FloatBuffer(zeros: count), yRef = FloatBuffer(zeros: count)
-            let mFast = FloatBuffer(zeros: channels), sFast = FloatBuffer(zeros: channels), mRef = FloatBuffer(zeros: channels), sRef = FloatBuffer(zeros: channels)
-            let rmFast = FloatBuffer(zeros: channels), rvFast = FloatBuffer([Float](repeating: 1, count: channels))
-            let rmRef = FloatBuffer(zeros: channels), rvRef = FloatBuffer([Float](repeating: 1, count: channels))
+            let x = AlignedBuffer(rng.floats(count).map { $0 * 3 + 5 }), dy = AlignedBuffer(rng.floats(count))
+            let gamma = AlignedBuffer(rng.floats(channels).map { 1 + 0.5 * $0 }), beta = AlignedBuffer(rng.floats(channels))
+            let yFast = AlignedBuffer(zeros: count), yRef = AlignedBuffer(zeros: count)
+            let mFast = AlignedBuffer(zeros: channels), sFast = AlignedBuffer(zeros: channels), mRef = AlignedBuffer(zeros: channels), sRef = AlignedBuffer(zeros: channels)
+            let rmFast = AlignedBuffer(zeros: channels), rvFast = AlignedBuffer([Float](repeating: 1, count: channels))
+            let rmRef = AlignedBuffer(zeros: channels), rvRef = AlignedBuffer([Float](repeating: 1, count: channels))
             BatchNormLayer.forward(batch: batch, channels: channels, spatial: spatial, input: x.p, gamma: gamma.p, beta: beta.p, epsilon: 1e-5,
                                    output: yFast.p, saveMean: mFast.p, saveInvStd: sFast.p, runningMean: rmFast.p, runningVar: rvFast.p)
             BatchNormLayer.forwardReference(batch: batch, channels: channels, spatial: spatial, input: x.p, gamma: gamma.p, beta: beta.p, epsilon: 1e-5,
                                             output: yRef.p, saveMean: mRef.p, saveInvStd: sRef.p, runningMean: rmRef.p, runningVar: rvRef.p)
             let shape = "(\(batch), \(channels), \(spatial))"
-            assertClose(yFast.array, yRef.array, "bn forward \(shape)")
-            assertClose(mFast.array, mRef.array, tolerance: 1e-6, "bn mean \(shape)")
-            assertClose(sFast.array, sRef.array, "bn invStd \(shape)")
-            assertClose(rvFast.array, rvRef.array, "bn running var \(shape)")
+            assertMatchesTwin(yFast.array, yRef.array, "bn forward \(shape)")
+            assertMatchesTwin(mFast.array, mRef.array, tolerance: 1e-6, "bn mean \(shape)")
+            assertMatchesTwin(sFast.array, sRef.array, "bn invStd \(shape)")
+            assertMatchesTwin(rvFast.array, rvRef.array, "bn running var \(shape)")
             let start = rng.floats(count)
-            let dxFast = FloatBuffer(start), dxRef = FloatBuffer(start)
-            let dgFast = FloatBuffer(zeros: channels), dbFast = FloatBuffer(zeros: channels), dgRef = FloatBuffer(zeros: channels), dbRef = FloatBuffer(zeros: channels)
+            let dxFast = AlignedBuffer(start), dxRef = AlignedBuffer(start)
+            let dgFast = AlignedBuffer(zeros: channels), dbFast = AlignedBuffer(zeros: channels), dgRef = AlignedBuffer(zeros: channels), dbRef = AlignedBuffer(zeros: channels)
             BatchNormLayer.backward(batch: batch, channels: channels, spatial: spatial, dInput: dxFast.p, dGamma: dgFast.p, dBeta: dbFast.p,
                                     dOutput: dy.p, input: x.p, gamma: gamma.p, saveMean: mRef.p, saveInvStd: sRef.p)
             BatchNormLayer.backwardReference(batch: batch, channels: channels, spatial: spatial, dInput: dxRef.p, dGamma: dgRef.p, dBeta: dbRef.p,
                                              dOutput: dy.p, input: x.p, gamma: gamma.p, saveMean: mRef.p, saveInvStd: sRef.p)
-            assertClose(dxFast.array, dxRef.array, "bn dX \(shape)")
-            assertClose(dgFast.array, dgRef.array, "bn dGamma \(shape)")
-            assertClose(dbFast.array, dbRef.array, "bn dBeta \(shape)")
+            assertMatchesTwin(dxFast.array, dxRef.array, "bn dX \(shape)")
+            assertMatchesTwin(dgFast.array, dgRef.array, "bn dGamma \(shape)")
+            assertMatchesTwin(dbFast.array, dbRef.array, "bn dBeta \(shape)")
         }
     }
 
@@ -77,31 +76,31 @@ final class TrainingSpeedPathTests: XCTestCase {
         let (batch, channels, spatial) = (3, 4, 37)
         var rng = SplitMix64(seed: 500)
         let count = batch * channels * spatial
-        let x = FloatBuffer(rng.floats(count)), dr = FloatBuffer(rng.floats(count))
-        let gamma = FloatBuffer(rng.floats(channels).map { 1 + 0.5 * $0 }), beta = FloatBuffer(rng.floats(channels))
-        let mean = FloatBuffer(zeros: channels), invStd = FloatBuffer(zeros: channels)
-        let bnOut = FloatBuffer(zeros: count), reluRef = FloatBuffer(zeros: count)
+        let x = AlignedBuffer(rng.floats(count)), dr = AlignedBuffer(rng.floats(count))
+        let gamma = AlignedBuffer(rng.floats(channels).map { 1 + 0.5 * $0 }), beta = AlignedBuffer(rng.floats(channels))
+        let mean = AlignedBuffer(zeros: channels), invStd = AlignedBuffer(zeros: channels)
+        let bnOut = AlignedBuffer(zeros: count), reluRef = AlignedBuffer(zeros: count)
         BatchNormLayer.forwardReference(batch: batch, channels: channels, spatial: spatial, input: x.p, gamma: gamma.p, beta: beta.p, epsilon: 1e-5,
                                         output: bnOut.p, saveMean: mean.p, saveInvStd: invStd.p)
         ReLULayer.forwardReference(count: count, input: bnOut.p, output: reluRef.p)
         let image = channels * spatial
-        let reluFast = FloatBuffer(zeros: count)
+        let reluFast = AlignedBuffer(zeros: count)
         for b in 0..<batch {
             BatchNormLayer.normalize(channels: channels, spatial: spatial, input: x.p + b * image, gamma: gamma.p, beta: beta.p, mean: mean.p,
                                      invStd: invStd.p, relu: true, output: reluFast.p + b * image)
         }
-        assertClose(reluFast.array, reluRef.array, "fused forward")
+        assertMatchesTwin(reluFast.array, reluRef.array, "fused forward")
 
-        let dz = FloatBuffer(zeros: count), dxRef = FloatBuffer(zeros: count)
-        let dg = FloatBuffer(zeros: channels), db = FloatBuffer(zeros: channels)
+        let dz = AlignedBuffer(zeros: count), dxRef = AlignedBuffer(zeros: count)
+        let dg = AlignedBuffer(zeros: channels), db = AlignedBuffer(zeros: channels)
         ReLULayer.backwardReference(count: count, dInput: dz.p, dOutput: dr.p, output: reluRef.p)
         BatchNormLayer.backwardReference(batch: batch, channels: channels, spatial: spatial, dInput: dxRef.p, dGamma: dg.p, dBeta: db.p,
                                          dOutput: dz.p, input: x.p, gamma: gamma.p, saveMean: mean.p, saveInvStd: invStd.p)
         let partial = UnsafeMutablePointer<Double>.allocate(capacity: batch * channels * 2)
-        let coefficients = FloatBuffer(zeros: channels * 3)
+        let coefficients = AlignedBuffer(zeros: channels * 3)
         defer { partial.deallocate() }
-        let dgFast = FloatBuffer(zeros: channels), dbFast = FloatBuffer(zeros: channels)
-        let dxFast = FloatBuffer(rng.floats(count)) // overwrite mode: the start values must vanish
+        let dgFast = AlignedBuffer(zeros: channels), dbFast = AlignedBuffer(zeros: channels)
+        let dxFast = AlignedBuffer(rng.floats(count)) // overwrite mode: the start values must vanish
         for b in 0..<batch {
             BatchNormLayer.gradientSums(channels: channels, spatial: spatial, dOutput: dr.p + b * image, input: x.p + b * image,
                                         mask: reluFast.p + b * image, mean: mean.p, into: partial + b * channels * 2)
@@ -113,9 +112,9 @@ final class TrainingSpeedPathTests: XCTestCase {
                                          mask: reluFast.p + b * image, mean: mean.p, coefficients: coefficients.p, dInput: dxFast.p + b * image,
                                          accumulate: false)
         }
-        assertClose(dxFast.array, dxRef.array, "fused dX")
-        assertClose(dgFast.array, dg.array, "fused dGamma")
-        assertClose(dbFast.array, db.array, "fused dBeta")
+        assertMatchesTwin(dxFast.array, dxRef.array, "fused dX")
+        assertMatchesTwin(dgFast.array, dg.array, "fused dGamma")
+        assertMatchesTwin(dbFast.array, db.array, "fused dBeta")
     }
 
     /// The per-image conv kernels at the ElpvNet layer shapes (scaled down in space) and at
@@ -135,27 +134,27 @@ final class TrainingSpeedPathTests: XCTestCase {
         let batch = 2
         for (n, g) in geometries.enumerated() {
             var rng = SplitMix64(seed: 600 + UInt64(n))
-            let x = FloatBuffer(rng.floats(batch * g.inputCount)), w = FloatBuffer(rng.floats(g.weightCount, scale: 0.2))
-            let dy = FloatBuffer(rng.floats(batch * g.outputCount))
-            let yFast = FloatBuffer(zeros: batch * g.outputCount), yRef = FloatBuffer(zeros: batch * g.outputCount)
+            let x = AlignedBuffer(rng.floats(batch * g.inputCount)), w = AlignedBuffer(rng.floats(g.weightCount, scale: 0.2))
+            let dy = AlignedBuffer(rng.floats(batch * g.outputCount))
+            let yFast = AlignedBuffer(zeros: batch * g.outputCount), yRef = AlignedBuffer(zeros: batch * g.outputCount)
             ConvLayer.forward(g, batch: batch, input: x.p, weights: w.p, bias: nil, output: yFast.p)
             ConvLayer.forwardReference(g, batch: batch, input: x.p, weights: w.p, bias: nil, output: yRef.p)
-            assertClose(yFast.array, yRef.array, "forward \(g)")
-            let dxRef = FloatBuffer(zeros: x.count), dwRef = FloatBuffer(zeros: w.count)
+            assertMatchesTwin(yFast.array, yRef.array, "forward \(g)")
+            let dxRef = AlignedBuffer(zeros: x.count), dwRef = AlignedBuffer(zeros: w.count)
             ConvLayer.backwardReference(g, batch: batch, dInput: dxRef.p, dWeights: dwRef.p, dBias: nil, dOutput: dy.p, input: x.p, weights: w.p)
-            let dwFast = FloatBuffer(zeros: w.count)
+            let dwFast = AlignedBuffer(zeros: w.count)
             ConvLayer.backward(g, batch: batch, dInput: nil, dWeights: dwFast.p, dBias: nil, dOutput: dy.p, input: x.p, weights: w.p)
-            assertClose(dwFast.array, dwRef.array, "dW \(g)")
+            assertMatchesTwin(dwFast.array, dwRef.array, "dW \(g)")
             // Input gradient, overwriting garbage.
-            let packed = FloatBuffer(zeros: ConvTrainingKernels.packedInputGradientWeightsCount(g))
-            let scratch = FloatBuffer(zeros: ConvTrainingKernels.inputGradientScratchCount(g))
+            let packed = AlignedBuffer(zeros: ConvTrainingKernels.packedInputGradientWeightsCount(g))
+            let scratch = AlignedBuffer(zeros: ConvTrainingKernels.inputGradientScratchCount(g))
             ConvTrainingKernels.packInputGradientWeights(g, weights: w.p, into: packed.p)
-            let dxFast = FloatBuffer(rng.floats(x.count))
+            let dxFast = AlignedBuffer(rng.floats(x.count))
             for b in 0..<batch {
                 ConvTrainingKernels.inputGradient(g, dOutput: dy.p + b * g.outputCount, packedWeights: packed.p, dInput: dxFast.p + b * g.inputCount,
                                                   accumulate: false, scratch: scratch.p)
             }
-            assertClose(dxFast.array, dxRef.array, "dX overwrite \(g)")
+            assertMatchesTwin(dxFast.array, dxRef.array, "dX overwrite \(g)")
         }
     }
 
@@ -171,7 +170,7 @@ final class TrainingSpeedPathTests: XCTestCase {
         let net = try TrainingNetwork(model: model, batch: batch, threads: threads)
         let input = model.spec.input
         var rng = SplitMix64(seed: 77)
-        let x = FloatBuffer(rng.floats(batch * input.channels * input.height * input.width))
+        let x = AlignedBuffer(rng.floats(batch * input.channels * input.height * input.width))
         let labels = (0..<batch).map { Int32($0 % 2) }
         let sgd = SGDMomentum(learningRate: 0.05)
         var losses: [Float] = []
@@ -226,7 +225,7 @@ final class TrainingSpeedPathTests: XCTestCase {
             let net = try TrainingNetwork(model: model, batch: batch, threads: 2)
             var rng = SplitMix64(seed: 42)
             let input = model.spec.input
-            let x = FloatBuffer(rng.floats(batch * input.channels * input.height * input.width))
+            let x = AlignedBuffer(rng.floats(batch * input.channels * input.height * input.width))
             let labels: [Int32] = [0, 1, 1]
             labels.withUnsafeBufferPointer { _ = net.step(input: x.p, targets: .labels($0.baseAddress!)) }
             let fast = Array(UnsafeBufferPointer(start: net.store.gradients, count: net.store.count))
@@ -234,7 +233,7 @@ final class TrainingSpeedPathTests: XCTestCase {
             for layer in model.graph.layers {
                 for p in layer.parameters where p.name != "mean" && p.name != "var" {
                     let range = p.offset..<(p.offset + p.count)
-                    assertClose(Array(fast[range]), Array(reference[range]), tolerance: 1e-4, "\(spec.name) \(input.height) px \(layer.spec.name).\(p.name)")
+                    assertMatchesTwin(Array(fast[range]), Array(reference[range]), tolerance: 1e-4, "\(spec.name) \(input.height) px \(layer.name).\(p.name)")
                 }
             }
         }
@@ -249,23 +248,23 @@ final class TrainingSpeedPathTests: XCTestCase {
         let net = try TrainingNetwork(model: model, batch: batch, threads: threads)
         let input = model.spec.input
         var rng = SplitMix64(seed: 52)
-        let x = FloatBuffer(rng.floats(batch * input.channels * input.height * input.width))
+        let x = AlignedBuffer(rng.floats(batch * input.channels * input.height * input.width))
         let labels = UnsafeMutablePointer<Int32>.allocate(capacity: batch)
         defer { labels.deallocate() }
         for b in 0..<batch { labels[b] = Int32(b % 2) }
-        let weights = FloatBuffer([Float](repeating: 1, count: 2))
+        let weights = AlignedBuffer([Float](repeating: 1, count: 2))
         net.step(input: x.p, targets: .labels(labels), classWeights: weights.p)
         net.step(input: x.p, targets: .labels(labels), classWeights: weights.p)
-        let before = loupe_allocation_calls()
+        let before = AllocationCounter.calls
         for _ in 0..<steps { net.step(input: x.p, targets: .labels(labels), classWeights: weights.p) }
-        return loupe_allocation_calls() - before
+        return AllocationCounter.calls - before
     }
 
     func testCounterSeesAllocations() {
-        let before = loupe_allocation_calls()
+        let before = AllocationCounter.calls
         let array = [Int](repeating: 3, count: 500)
         XCTAssertEqual(array.count, 500)
-        XCTAssertGreaterThanOrEqual(loupe_allocation_calls() - before, 1)
+        XCTAssertGreaterThanOrEqual(AllocationCounter.calls - before, 1)
     }
 
     func testSingleThreadedStepMakesNoAllocatorCalls() throws {
@@ -290,21 +289,22 @@ enum ReferenceGraphRun {
     static func gradients(model: Model, batch: Int, input: UnsafePointer<Float>, labels: [Int32]) -> [Float] {
         let store = ParameterStore(model: model)
         let layers = model.graph.layers.filter { $0.op != .softmax }
-        var values: [String: FloatBuffer] = [:]
-        var saved: [Int: (FloatBuffer, FloatBuffer)] = [:]
+        var values: [String: AlignedBuffer] = [:]
+        var saved: [Int: (AlignedBuffer, AlignedBuffer)] = [:]
         func value(_ name: String) -> UnsafePointer<Float> { name == ModelGraph.inputName ? input : UnsafePointer(values[name]!.p) }
         for (index, layer) in layers.enumerated() {
-            let out = FloatBuffer(zeros: batch * layer.outputShape.reduce(1, *))
+            let out = AlignedBuffer(zeros: batch * layer.outputShape.reduce(1, *))
             let x = value(layer.inputs[0]), s = layer.inputShapes[0]
             switch layer.op {
             case .conv:
-                ConvLayer.forwardReference(TrainingNetwork.convGeometry(layer), batch: batch, input: x, weights: store.parameter(layer: index, "weight")!,
+                ConvLayer.forwardReference(layer.convGeometry!, batch: batch, input: x, weights: store.parameter(layer: index, "weight")!,
                                            bias: store.parameter(layer: index, "bias"), output: out.p)
             case .batchnorm:
-                let m = FloatBuffer(zeros: s[0]), v = FloatBuffer(zeros: s[0])
+                let m = AlignedBuffer(zeros: s[0]), v = AlignedBuffer(zeros: s[0])
+                guard case let .batchNorm(_, _, epsilon) = layer.operation else { preconditionFailure("batchnorm without its operation") }
                 BatchNormLayer.forwardReference(batch: batch, channels: s[0], spatial: s.dropFirst().reduce(1, *), input: x,
                                                 gamma: store.parameter(layer: index, "gamma")!, beta: store.parameter(layer: index, "beta")!,
-                                                epsilon: layer.spec.epsilon ?? 1e-5, output: out.p, saveMean: m.p, saveInvStd: v.p)
+                                                epsilon: epsilon, output: out.p, saveMean: m.p, saveInvStd: v.p)
                 saved[index] = (m, v)
             case .relu:
                 ReLULayer.forwardReference(count: out.count, input: x, output: out.p)
@@ -316,25 +316,25 @@ enum ReferenceGraphRun {
             default:
                 preconditionFailure("ReferenceGraphRun: \(layer.op) not supported")
             }
-            values[layer.spec.name] = out
+            values[layer.name] = out
         }
         let k = layers.last!.outputShape[0]
-        let probabilities = FloatBuffer(zeros: batch * k)
-        var grads: [String: FloatBuffer] = [:]
-        for layer in layers { grads[layer.spec.name] = FloatBuffer(zeros: batch * layer.outputShape.reduce(1, *)) }
+        let probabilities = AlignedBuffer(zeros: batch * k)
+        var grads: [String: AlignedBuffer] = [:]
+        for layer in layers { grads[layer.name] = AlignedBuffer(zeros: batch * layer.outputShape.reduce(1, *)) }
         labels.withUnsafeBufferPointer { y in
-            _ = SoftmaxCrossEntropy.forward(batch: batch, classes: k, logits: values[layers.last!.spec.name]!.p, targets: .labels(y.baseAddress!),
+            _ = SoftmaxCrossEntropy.forward(batch: batch, classes: k, logits: values[layers.last!.name]!.p, targets: .labels(y.baseAddress!),
                                             classWeights: nil, probabilities: probabilities.p)
-            SoftmaxCrossEntropy.backward(batch: batch, classes: k, dLogits: grads[layers.last!.spec.name]!.p, dLoss: 1, probabilities: probabilities.p,
+            SoftmaxCrossEntropy.backward(batch: batch, classes: k, dLogits: grads[layers.last!.name]!.p, dLoss: 1, probabilities: probabilities.p,
                                          targets: .labels(y.baseAddress!), classWeights: nil)
         }
         for index in stride(from: layers.count - 1, through: 0, by: -1) {
             let layer = layers[index], s = layer.inputShapes[0]
             let x = value(layer.inputs[0]), dx = layer.inputs[0] == ModelGraph.inputName ? nil : grads[layer.inputs[0]]!.p
-            let dy = grads[layer.spec.name]!.p, y = values[layer.spec.name]!.p
+            let dy = grads[layer.name]!.p, y = values[layer.name]!.p
             switch layer.op {
             case .conv:
-                ConvLayer.backwardReference(TrainingNetwork.convGeometry(layer), batch: batch, dInput: dx, dWeights: store.gradient(layer: index, "weight")!,
+                ConvLayer.backwardReference(layer.convGeometry!, batch: batch, dInput: dx, dWeights: store.gradient(layer: index, "weight")!,
                                             dBias: store.gradient(layer: index, "bias"), dOutput: dy, input: x, weights: store.parameter(layer: index, "weight")!)
             case .batchnorm:
                 let (m, v) = saved[index]!

@@ -1,3 +1,4 @@
+import LoupeModel
 /// Counts of the binary verdict at one threshold, with *defect = positive*:
 /// a true positive is a defective part rejected, a false negative a defective part passed (an escape),
 /// a false positive a good part rejected (overkill).
@@ -23,7 +24,7 @@ public struct BinaryConfusion: Codable, Equatable, Sendable {
         precondition(scores.count == isDefective.count, "BinaryConfusion: \(scores.count) scores, \(isDefective.count) labels")
         var counts = BinaryConfusion(truePositives: 0, falsePositives: 0, trueNegatives: 0, falseNegatives: 0)
         for (score, defective) in zip(scores, isDefective) {
-            switch (defective, score > threshold) {
+            switch (defective, VerdictRule.rejects(score: score, threshold: threshold)) {
             case (true, true): counts.truePositives += 1
             case (true, false): counts.falseNegatives += 1
             case (false, true): counts.falsePositives += 1

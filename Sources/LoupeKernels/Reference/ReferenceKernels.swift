@@ -3,6 +3,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import LoupeTensor
 
 /// Plain scalar twins of every SIMD kernel: the oracle the tests compare against and
 /// the fallback for shapes the fast paths do not take. Written for clarity, not speed.

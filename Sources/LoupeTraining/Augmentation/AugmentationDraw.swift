@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LoupeTensor
 
 /// The random choices ``Augmenter`` makes for one image, drawn from a `SplitMix64` seeded with
 /// the image's seed. Drawing always consumes the same ten values in the same order, whatever the

@@ -1,4 +1,5 @@
 import LoupeModel
+import LoupeTensor
 
 // MARK: - Pixel-wise operations (in place over `count` Floats)
 

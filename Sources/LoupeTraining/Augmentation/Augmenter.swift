@@ -1,4 +1,5 @@
 import LoupeModel
+import LoupeTensor
 
 /// Applies an ``AugmentationConfig`` to training images of one size, on the fly.
 ///

@@ -1,4 +1,5 @@
 import LoupeKernels
+import LoupeTensor
 
 /// 2-D convolution for training: forward and backward over a batch in NCHW, groups = 1.
 ///

@@ -1,4 +1,5 @@
 import LoupeKernels
+import LoupeTensor
 
 /// Max pooling over a batch (NCHW, floor mode); padded positions never win.
 public enum MaxPoolLayer {

@@ -10,7 +10,7 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var validationLoss: Double?
     /// Share of validation images whose most probable class is right.
     public var validationAccuracy: Double?
-    /// Share of validation images judged right as good/defective (defect score > 0.5).
+    /// Share of validation images judged right as good/defective under the model's verdict rule (``VerdictRule``).
     public var validationBinaryAccuracy: Double?
     public var learningRate: Float
     public var seconds: Double

@@ -1,4 +1,5 @@
 import LoupeModel
+import LoupeTensor
 
 /// Which images an epoch visits and in what order: a pure function of (run seed, epoch), so a
 /// resumed run repeats an interrupted epoch exactly.

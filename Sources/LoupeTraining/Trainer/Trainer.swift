@@ -3,6 +3,7 @@ import LoupeDataset
 import LoupeImaging
 import LoupeInference
 import LoupeModel
+import LoupeTensor
 
 /// What ``Trainer/run(resume:shouldStop:progress:)`` reports while it works.
 public enum TrainingEvent {
@@ -121,14 +122,14 @@ public final class Trainer {
         var sgd = SGDMomentum(learningRate: options.learningRate, momentum: options.momentum, weightDecay: options.weightDecay)
         let totalSteps = options.epochs * steps, warmup = options.warmupEpochs * steps
         let k = train.dataset.classes.count
-        let runStart = DispatchTime.now().uptimeNanoseconds
+        let runStart = MonotonicClock.nanoseconds()
         var stepsThisRun = 0
         var stoppedEarly = false
 
         var epoch = state.epochsDone
         while epoch < options.epochs {
             epoch += 1
-            let epochStart = DispatchTime.now().uptimeNanoseconds
+            let epochStart = MonotonicClock.nanoseconds()
             let order = EpochPlan.order(epoch: epoch, seed: options.seed, labels: labels, classes: k, sampling: options.sampling,
                                         steps: steps, batch: batch)
             var lossSum = 0.0, correct = 0
@@ -152,7 +153,7 @@ public final class Trainer {
                 lossSum += Double(loss)
                 correct += countCorrect()
                 stepsThisRun += 1
-                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - runStart) / 1e9
+                let elapsed = Double(MonotonicClock.nanoseconds() - runStart) / 1e9
                 let perStep = elapsed / Double(stepsThisRun)
                 let remaining = (options.epochs - epoch) * steps + (steps - s - 1)
                 progress(.step(epoch: epoch, epochs: options.epochs, step: s + 1, steps: steps, meanLoss: lossSum / Double(s + 1),
@@ -162,7 +163,7 @@ public final class Trainer {
                 throw TrainingError.diverged(epoch: epoch, step: steps, learningRate: lr, lastGoodEpoch: state.epochsDone,
                                              checkpoint: checkpointDirectory ?? "(none)")
             }
-            let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9
+            let trainSeconds = Double(MonotonicClock.nanoseconds() - epochStart) / 1e9
             let current = try currentModel()
             var record = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(steps), trainAccuracy: Double(correct) / Double(steps * batch),
                                      learningRate: lr, seconds: 0, imagesPerSecond: Double(steps * batch) / trainSeconds)
@@ -184,7 +185,7 @@ public final class Trainer {
             } else {
                 state.epochsSinceBest += 1
             }
-            record.seconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9
+            record.seconds = Double(MonotonicClock.nanoseconds() - epochStart) / 1e9
             state.history.append(record)
             state.epochsDone = epoch
             state.adamSteps = adam.stepCount

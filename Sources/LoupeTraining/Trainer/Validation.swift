@@ -11,11 +11,12 @@ import LoupeModel
 enum Validation {
     struct Result { var loss: Double; var accuracy: Double; var binaryAccuracy: Double }
 
-    /// Mean cross-entropy (unweighted), top-1 accuracy and good/defective accuracy at 0.5.
+    /// Mean cross-entropy (unweighted), top-1 accuracy and good/defective accuracy under the
+    /// model's verdict rule (its defect classes and threshold).
     static func run(model: Model, images: ImageTensorCache, threads: Int, maxBatch: Int = 32) throws -> Result {
         let session = InferenceSession(network: try Network(model: model), maxBatch: maxBatch, threads: threads)
         let k = model.spec.classes.count, per = images.imageCount, plane = images.height * images.width
-        let defect = Set(model.spec.effectiveDefectClasses)
+        let rule = model.spec.verdictRule
         let input = UnsafeMutablePointer<Float>.allocate(capacity: maxBatch * per)
         let output = UnsafeMutablePointer<Float>.allocate(capacity: maxBatch * k)
         defer { input.deallocate(); output.deallocate() }
@@ -36,9 +37,8 @@ enum Validation {
                 var arg = 0
                 for c in 1..<k where p[c] > p[arg] { arg = c }
                 if arg == truth { correct += 1 }
-                var score: Float = 0
-                for c in defect { score += p[c] }
-                if (score > 0.5) == defect.contains(truth) { binaryCorrect += 1 }
+                let score = rule.defectScore(UnsafeBufferPointer(start: p, count: k))
+                if rule.rejects(score: score) == rule.isDefect(classIndex: truth) { binaryCorrect += 1 }
             }
             start += n
         }

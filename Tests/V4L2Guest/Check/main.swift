@@ -8,6 +8,7 @@
 import Glibc
 import LoupeCapture
 import LoupeImaging
+import LoupeTensor
 
 var passed = 0, failed = 0
 
@@ -57,8 +58,8 @@ struct Capture {
 /// driver drop frames (qemu TCG is slow).
 func capture(_ camera: V4L2Camera, count: Int) throws -> Capture {
     var result = Capture()
-    let deadline = monotonicSeconds() + 30
-    while result.sequences.count < count && monotonicSeconds() < deadline {
+    let deadline = MonotonicClock.seconds() + 30
+    while result.sequences.count < count && MonotonicClock.seconds() < deadline {
         try camera.withNextFrame(timeout: 2) { frame in
             result.sequences.append(frame.sequence)
             result.timestamps.append(frame.timestamp)
@@ -244,8 +245,8 @@ if !reload.isEmpty {
               "\(lost.map { "\($0)" } ?? "no error"); mappings \(videoMappings()), fds \(openFileDescriptors()) (before \(fdsBefore))")
         let status = system(reload)
         var frames = 0
-        let deadline = monotonicSeconds() + 20
-        while frames < 3 && monotonicSeconds() < deadline {
+        let deadline = MonotonicClock.seconds() + 20
+        while frames < 3 && MonotonicClock.seconds() < deadline {
             if try camera.withNextFrame(timeout: 0.5, { _ in () }) != nil { frames += 1 }
         }
         check("reconnect", frames == 3 && camera.statistics.reconnects == 1 && videoMappings() == camera.bufferCount

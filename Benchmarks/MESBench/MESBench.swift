@@ -1,8 +1,9 @@
 import Foundation
 import LoupeMES
-import LoupeMESPeers
+import LoupePeers
+import LoupeTensor
 
-/// `loupe-mes-sim bench --repo R --out F [--quick]`: every number of Benchmarks/results/mes.json.
+/// `loupe-mes-bench --repo R --out F [--quick]`: every number of Benchmarks/results/mes.json.
 func runBench(_ args: [String]) throws {
     let repo = option("--repo", args) ?? FileManager.default.currentDirectoryPath
     let out = option("--out", args) ?? repo + "/Benchmarks/results/mes.json"
@@ -20,13 +21,13 @@ func runBench(_ args: [String]) throws {
         let single = quick ? 100 : 300
         let grouped = quick ? 5_000 : 20_000
         let o = try Outbox(config: .init(path: work + "/outbox-speed.sqlite"))
-        var t0 = Clock.mono()
-        for i in 0..<single { try o.enqueue(simRecord(index: i, station: "bench")) }
-        let singleRate = Double(single) / (Clock.mono() - t0)
-        t0 = Clock.mono()
-        for i in single..<(single + grouped) { o.enqueueGrouped(simRecord(index: i, station: "bench")) }
+        var t0 = MonotonicClock.seconds()
+        for i in 0..<single { try o.enqueue(SimulatedResults.record(index: i, station: "bench")) }
+        let singleRate = Double(single) / (MonotonicClock.seconds() - t0)
+        t0 = MonotonicClock.seconds()
+        for i in single..<(single + grouped) { o.enqueueGrouped(SimulatedResults.record(index: i, station: "bench")) }
         try o.flush()
-        let groupedRate = Double(grouped) / (Clock.mono() - t0)
+        let groupedRate = Double(grouped) / (MonotonicClock.seconds() - t0)
         report["outbox_results_s"] = groupedRate.rounded()
         report["outbox_single_commit_results_s"] = singleRate.rounded()
         print(String(format: "outbox: %.0f results/s with group commit, %.0f results/s with one fsync each (%.1fx)", groupedRate, singleRate, groupedRate / singleRate))
@@ -48,12 +49,12 @@ func runBench(_ args: [String]) throws {
         try pub.start()
         try pub.link.waitConnected(timeout: 5)
         let n = quick ? 500 : 3_000, rate = 200.0
-        let start = Clock.mono()
+        let start = MonotonicClock.seconds()
         for i in 0..<n {
             let due = start + Double(i) / rate
-            if due > Clock.mono() { usleep(UInt32((due - Clock.mono()) * 1e6)) }
-            let r = simRecord(index: i, station: "s1")
-            lock.lock(); submitted[r.resultId] = Clock.mono(); lock.unlock()
+            if due > MonotonicClock.seconds() { usleep(UInt32((due - MonotonicClock.seconds()) * 1e6)) }
+            let r = SimulatedResults.record(index: i, station: "s1")
+            lock.lock(); submitted[r.resultId] = MonotonicClock.seconds(); lock.unlock()
             pub.submitGrouped(r)
         }
         _ = try pub.waitDrained(timeout: 30)
@@ -76,10 +77,10 @@ func runBench(_ args: [String]) throws {
             config.requestTimeoutMs = 100
             let rc = RejectController(config: config)
             var rtts: [Double] = []
-            let start = Clock.mono()
+            let start = MonotonicClock.seconds()
             for i in 0..<n {
                 let due = start + Double(i) / rate
-                if due > Clock.mono() { usleep(UInt32((due - Clock.mono()) * 1e6)) }
+                if due > MonotonicClock.seconds() { usleep(UInt32((due - MonotonicClock.seconds()) * 1e6)) }
                 rtts.append(try rc.sendReject(part: UInt32(i), slot: UInt16(i % 16), reason: .verdict))
             }
             let key = "\(Int(rate))"
@@ -119,7 +120,7 @@ func runBench(_ args: [String]) throws {
         let mes = try MESSubscriber(port: broker.port, topics: topics, ackResults: true)
         try mes.link.waitConnected(timeout: 5)
         let db = work + "/chaos-station.sqlite"
-        let sim = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let sim = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("loupe-mes-sim").path
         func launch() throws -> Process {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: sim)
@@ -129,7 +130,7 @@ func runBench(_ args: [String]) throws {
             try p.run()
             return p
         }
-        let t0 = Clock.mono()
+        let t0 = MonotonicClock.seconds()
         var station = try launch()
         let produceS = Double(n) / rate
         // Spread the events over the production time: broker restarts and station kills interleaved.
@@ -138,7 +139,7 @@ func runBench(_ args: [String]) throws {
         events.sort { $0.0 < $1.0 }
         var brokerDone = 0, killsDone = 0
         for (at, what) in events {
-            let wait = t0 + at - Clock.mono()
+            let wait = t0 + at - MonotonicClock.seconds()
             if wait > 0 { usleep(UInt32(wait * 1e6)) }
             if what == "broker" {
                 broker.stop(kill: true); usleep(200_000); try broker.start(); brokerDone += 1
@@ -147,19 +148,19 @@ func runBench(_ args: [String]) throws {
                 station = try launch()
             }
         }
-        let limit = Clock.mono() + 300
-        while station.isRunning && Clock.mono() < limit { usleep(100_000) }
+        let limit = MonotonicClock.seconds() + 300
+        while station.isRunning && MonotonicClock.seconds() < limit { usleep(100_000) }
         if station.isRunning { kill(station.processIdentifier, SIGKILL) }
         _ = mes.wait(distinct: n, timeout: 10)
         let lost = Set((0..<n).map { "sim-\($0)" }).subtracting(mes.ids).count
         report["chaos_results"] = n
         report["chaos_broker_restarts"] = brokerDone
         report["chaos_station_kills"] = killsDone
-        report["chaos_seconds"] = (Clock.mono() - t0).rounded()
+        report["chaos_seconds"] = (MonotonicClock.seconds() - t0).rounded()
         report["results_lost"] = lost
         report["duplicates_delivered"] = mes.duplicates
         report["replayed_delivered"] = mes.replayed.count
-        print("chaos: \(n) results, \(brokerDone) broker SIGKILL+restarts, \(killsDone) station SIGKILL+restarts in \(Int(Clock.mono() - t0)) s: lost \(lost), duplicates \(mes.duplicates), station exit \(station.terminationStatus)")
+        print("chaos: \(n) results, \(brokerDone) broker SIGKILL+restarts, \(killsDone) station SIGKILL+restarts in \(Int(MonotonicClock.seconds() - t0)) s: lost \(lost), duplicates \(mes.duplicates), station exit \(station.terminationStatus)")
         mes.stop()
     }
 
@@ -167,7 +168,7 @@ func runBench(_ args: [String]) throws {
     try FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     try data.write(to: URL(fileURLWithPath: out))
     print("wrote \(out)")
-    if let lost = report["results_lost"] as? Int, lost != 0 { fail("results_lost = \(lost)") }
+    if let lost = report["results_lost"] as? Int, lost != 0 { fail(program: "loupe-mes-bench", "results_lost = \(lost)") }
 }
 
 func pct(_ xs: [Double], _ q: Double) -> Double {

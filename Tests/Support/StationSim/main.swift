@@ -4,31 +4,14 @@
 //       Streams results sim-0 ... sim-(N-1) through the outbox and MQTT, resuming after the
 //       last result already in the outbox (so a SIGKILLed station restarted with the same --db
 //       continues), and exits 0 once all N are acknowledged.
-//   loupe-mes-sim bench --repo R [--quick]    the measurements behind Benchmarks/results/mes.json
 import Foundation
 import LoupeMES
-import LoupeMESPeers
-
-func option(_ name: String, _ args: [String]) -> String? {
-    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
-    return args[i + 1]
-}
-
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("loupe-mes-sim: \(message)\n".utf8))
-    exit(2)
-}
-
-func simRecord(index: Int, station: String) -> ResultRecord {
-    ResultRecord(resultId: "sim-\(index)", jobId: "job-sim", partId: String(index), measId: "m-\(index)", station: station,
-                 modelId: "sim-model", modelSha256: String(repeating: "0", count: 64), recipeId: "R-sim",
-                 processingTimesMs: ["inference": 1.5], verdict: index % 7 == 0 ? .reject : .pass,
-                 defectClass: index % 7 == 0 ? "crack" : "good", score: index % 7 == 0 ? 0.9 : 0.1, threshold: 0.5)
-}
+import LoupePeers
+import LoupeTensor
 
 func runStation(_ args: [String]) throws {
     guard let db = option("--db", args), let port = option("--port", args).flatMap(Int.init), let count = option("--count", args).flatMap(Int.init) else {
-        fail("station needs --db, --port and --count")
+        fail(program: "loupe-mes-sim", "station needs --db, --port and --count")
     }
     let rate = option("--rate", args).flatMap(Double.init) ?? 500
     let group = option("--group", args) ?? "loupe"
@@ -46,13 +29,13 @@ func runStation(_ args: [String]) throws {
     let already = try outbox.status().total
     print("station: resuming at \(already), \(outbox.replayedAtOpen) replayed", terminator: "\n")
     fflush(stdout)
-    let start = Clock.mono()
+    let start = MonotonicClock.seconds()
     var index = already
     while index < count {
         let due = start + Double(index - already) / rate
-        let wait = due - Clock.mono()
+        let wait = due - MonotonicClock.seconds()
         if wait > 0 { usleep(UInt32(wait * 1e6)) }
-        try publisher.submit(simRecord(index: index, station: station))
+        try publisher.submit(SimulatedResults.record(index: index, station: station))
         index += 1
     }
     while try !publisher.waitDrained(timeout: 1) {}
@@ -64,9 +47,8 @@ let args = Array(CommandLine.arguments.dropFirst())
 do {
     switch args.first {
     case "station": try runStation(args)
-    case "bench": try runBench(args)
-    default: fail("usage: loupe-mes-sim station|bench ...")
+    default: fail(program: "loupe-mes-sim", "usage: loupe-mes-sim station --db F --port P --count N ...")
     }
 } catch {
-    fail("\(error)")
+    fail(program: "loupe-mes-sim", "\(error)")
 }

@@ -5,6 +5,7 @@
 import Foundation
 import LoupeCapture
 import LoupeImaging
+import LoupeTensor
 
 let arguments = CommandLine.arguments
 let outputPath = arguments.count > 1 ? arguments[1] : "Benchmarks/results/capture.json"
@@ -16,9 +17,9 @@ func medianMicroseconds(_ body: () throws -> Void) rethrows -> Double {
     var samples: [Double] = []
     samples.reserveCapacity(iterations)
     for _ in 0..<iterations {
-        let start = monotonicSeconds()
+        let start = MonotonicClock.seconds()
         try body()
-        samples.append((monotonicSeconds() - start) * 1e6)
+        samples.append((MonotonicClock.seconds() - start) * 1e6)
     }
     samples.sort()
     return samples[samples.count / 2]

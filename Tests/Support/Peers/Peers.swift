@@ -3,6 +3,7 @@ import LoupeMES
 #if canImport(Glibc)
 import Glibc
 #endif
+import LoupeTensor
 
 /// Peers for the MES tests and the bench, all on 127.0.0.1 with free ports: a real `mosquitto`
 /// broker, a real Modbus TCP server (pymodbus) and a stand-in MES that subscribes to results.
@@ -33,8 +34,8 @@ public func freePort() -> Int {
 
 /// True once something accepts TCP connections on 127.0.0.1:port.
 public func waitListening(port: Int, timeout: Double) -> Bool {
-    let until = Clock.mono() + timeout
-    while Clock.mono() < until {
+    let until = MonotonicClock.seconds() + timeout
+    while MonotonicClock.seconds() < until {
         let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
@@ -172,7 +173,7 @@ public final class PLCPeer {
         port = freePort()
         process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [repo + "/Tests/peers/mes_plc_peer.py", String(port)]
+        process.arguments = [repo + "/Tests/Support/Peers/mes_plc_peer.py", String(port)]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -259,14 +260,14 @@ public final class MESSubscriber: @unchecked Sendable {
 
     /// Waits until `count` distinct ids arrived; true if they did.
     public func wait(distinct count: Int, timeout: Double) -> Bool {
-        let until = Clock.mono() + timeout
-        while Clock.mono() < until { if distinct >= count { return true }; usleep(10_000) }
+        let until = MonotonicClock.seconds() + timeout
+        while MonotonicClock.seconds() < until { if distinct >= count { return true }; usleep(10_000) }
         return distinct >= count
     }
 
     public func waitMessage(topic: String, timeout: Double, where match: (Data) -> Bool = { _ in true }) -> Data? {
-        let until = Clock.mono() + timeout
-        while Clock.mono() < until {
+        let until = MonotonicClock.seconds() + timeout
+        while MonotonicClock.seconds() < until {
             if let m = messages.last(where: { $0.0 == topic && match($0.1) }) { return m.1 }
             usleep(10_000)
         }
