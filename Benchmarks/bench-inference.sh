@@ -17,8 +17,9 @@ TMP=$OUT/tmp
 mkdir -p "$TMP"
 if [ "${QUICK:-0}" = 1 ]; then SECS=1.5; else SECS=5; fi
 
-swift build -c release --product loupe-bench
-BENCH=.build/release/loupe-bench
+SCRATCH=${SCRATCH:-.build}
+swift build -c release --scratch-path "$SCRATCH" --product loupe-bench
+BENCH=$SCRATCH/release/loupe-bench
 ONNX=$TMP/elpvnet-ref.onnx
 
 $PY Benchmarks/scripts/export_onnx.py Models/ElpvNet-ref "$ONNX"

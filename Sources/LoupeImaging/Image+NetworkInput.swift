@@ -36,11 +36,15 @@ extension Image {
         switch samples {
         case .eightBit(let values):
             values.withUnsafeBufferPointer { source in
-                writePlanes(source.baseAddress!, scale: 1 / 255, into: destination, channels: channels, normalization: normalization)
+                writePlanes(source.baseAddress!, scale: 1 / 255, into: destination, channels: channels, normalization: normalization,
+                            luma: ImageKernels.lumaPlaneFromInterleaved(_:pixelCount:stride:destination:scale:mean:std:),
+                            plane: ImageKernels.planeFromInterleaved(_:pixelCount:stride:channel:destination:scale:mean:std:))
             }
         case .sixteenBit(let values):
             values.withUnsafeBufferPointer { source in
-                writePlanes(source.baseAddress!, scale: 1 / 65535, into: destination, channels: channels, normalization: normalization)
+                writePlanes(source.baseAddress!, scale: 1 / 65535, into: destination, channels: channels, normalization: normalization,
+                            luma: ImageKernels.lumaPlaneFromInterleaved(_:pixelCount:stride:destination:scale:mean:std:),
+                            plane: ImageKernels.planeFromInterleaved(_:pixelCount:stride:channel:destination:scale:mean:std:))
             }
         }
     }
@@ -55,34 +59,23 @@ extension Image {
         return tensor
     }
 
-    private func writePlanes(_ source: UnsafePointer<UInt8>, scale: Float, into destination: UnsafeMutablePointer<Float>,
-                             channels outputChannels: Int, normalization: NormalizationParameters) {
+    /// One normalised float plane per output channel from interleaved 8- or 16-bit samples: gray
+    /// from colour by luma weights, otherwise channel by channel (gray replicated). The two
+    /// kernels are passed in so one loop serves both sample types.
+    private func writePlanes<Sample>(
+        _ source: UnsafePointer<Sample>, scale: Float, into destination: UnsafeMutablePointer<Float>,
+        channels outputChannels: Int, normalization: NormalizationParameters,
+        luma: (UnsafePointer<Sample>, Int, Int, UnsafeMutablePointer<Float>, Float, Float, Float) -> Void,
+        plane: (UnsafePointer<Sample>, Int, Int, Int, UnsafeMutablePointer<Float>, Float, Float, Float) -> Void
+    ) {
         let pixelCount = width * height
-        for plane in 0..<outputChannels {
-            let output = destination + plane * pixelCount
-            let mean = normalization.mean[plane], std = normalization.std[plane]
+        for index in 0..<outputChannels {
+            let output = destination + index * pixelCount
+            let mean = normalization.mean[index], std = normalization.std[index]
             if outputChannels == 1 && channels >= 3 {
-                ImageKernels.lumaPlaneFromInterleaved(source, pixelCount: pixelCount, stride: channels, destination: output,
-                                                      scale: scale, mean: mean, std: std)
+                luma(source, pixelCount, channels, output, scale, mean, std)
             } else {
-                ImageKernels.planeFromInterleaved(source, pixelCount: pixelCount, stride: channels, channel: channels == 1 ? 0 : plane,
-                                                  destination: output, scale: scale, mean: mean, std: std)
-            }
-        }
-    }
-
-    private func writePlanes(_ source: UnsafePointer<UInt16>, scale: Float, into destination: UnsafeMutablePointer<Float>,
-                             channels outputChannels: Int, normalization: NormalizationParameters) {
-        let pixelCount = width * height
-        for plane in 0..<outputChannels {
-            let output = destination + plane * pixelCount
-            let mean = normalization.mean[plane], std = normalization.std[plane]
-            if outputChannels == 1 && channels >= 3 {
-                ImageKernels.lumaPlaneFromInterleaved(source, pixelCount: pixelCount, stride: channels, destination: output,
-                                                      scale: scale, mean: mean, std: std)
-            } else {
-                ImageKernels.planeFromInterleaved(source, pixelCount: pixelCount, stride: channels, channel: channels == 1 ? 0 : plane,
-                                                  destination: output, scale: scale, mean: mean, std: std)
+                plane(source, pixelCount, channels, channels == 1 ? 0 : index, output, scale, mean, std)
             }
         }
     }

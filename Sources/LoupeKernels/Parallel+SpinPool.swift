@@ -7,7 +7,7 @@ import Synchronization
 /// Why not `DispatchQueue.concurrentPerform`: a conv layer at batch 1 lasts 0.2–1 ms, and
 /// dispatch's pooled threads are parked between calls, so the second slice often started only
 /// after the caller had finished the first and taken the second itself (measured: 2 x 200 us
-/// slices took 406 us with `threads: 2`; see `KernelBenchmarks.testParallelDispatchOverhead`).
+/// slices took 406 us with `threads: 2`; see `loupe-bench kernels --only parallel`).
 /// Here helpers poll an atomic for ``spinSeconds`` after each job (back-to-back layers find
 /// them awake), yielding the core every few polls (so they never starve a caller that shares
 /// their core on a loaded machine), then sleep on a condition variable (an idle process burns

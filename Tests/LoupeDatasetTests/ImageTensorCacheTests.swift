@@ -2,17 +2,13 @@ import Foundation
 import LoupeImaging
 import LoupeModel
 import XCTest
+import LoupeTestSupport
 @testable import LoupeDataset
 
 final class ImageTensorCacheTests: XCTestCase {
     var dir = ""
 
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "loupe-cache-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+    override func setUpWithError() throws { dir = try makeTemporaryDirectory(self, "cache") }
 
     func makeSet(count: Int, corrupt: Int? = nil) throws -> LabeledDataset {
         var samples: [LabeledSample] = []

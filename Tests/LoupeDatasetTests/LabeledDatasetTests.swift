@@ -2,17 +2,13 @@ import Foundation
 import LoupeImaging
 import LoupeModel
 import XCTest
+import LoupeTestSupport
 @testable import LoupeDataset
 
 final class LabeledDatasetTests: XCTestCase {
     var dir = ""
 
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "loupe-dataset-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+    override func setUpWithError() throws { dir = try makeTemporaryDirectory(self, "dataset") }
 
     /// Writes a w x h gray PNG whose pixels are `value` (plus a gradient so images differ).
     @discardableResult

@@ -113,47 +113,40 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
-    func testWinogradMatchesReference() {
-        var seed: UInt64 = 500
-        for (h, w) in Self.sizes + [(4, 4), (8, 9), (75, 75)] {
+    /// Winograd against the direct sum over 3x3 stride-1 shapes: every padding, a mix of bias,
+    /// residual and ReLU, 1 and 2 threads. Tolerance: Winograd F(4,3) rounds differently from the
+    /// direct sum (transform coefficients up to 8); errors scale with sqrt(Cin*9) like the sum itself.
+    private func checkWinograd(sizes: [(Int, Int)], channels: [(Int, Int)], seed start: UInt64, maxWork: Int = .max,
+                               file: StaticString = #filePath, line: UInt = #line) {
+        var seed = start
+        for (h, w) in sizes {
             for padding in [0, 1, 2] {
-                for (cin, cout) in [(1, 1), (3, 5), (8, 8), (16, 16), (17, 9), (32, 40)] {
+                for (cin, cout) in channels {
                     let g = ConvGeometry(inChannels: cin, outChannels: cout, inHeight: h, inWidth: w, kernel: 3, stride: 1, padding: padding)
-                    guard g.isValid, h * w * cin * cout < 2_000_000 else { continue }
+                    guard g.isValid, h * w * cin * cout < maxWork else { continue }
                     seed += 1
                     let c = Case(geometry: g, bias: seed % 2 == 0, residual: seed % 3 == 0, activation: seed % 4 < 2 ? .relu : .none)
                     for threads in [1, 2] {
                         let r = run(c, .winograd4x4, threads: threads, seed: seed)
-                        // Tolerance: Winograd F(4,3) rounds differently from the direct sum (transform
-                        // coefficients up to 8); errors scale with sqrt(Cin*9) like the sum itself.
                         let kk = Float(cin * 9)
-                        assertClose(r.got, r.want, absolute: 1e-4 * kk.squareRoot(), relative: 1e-3, "\(g) threads \(threads)")
+                        assertClose(r.got, r.want, absolute: 1e-4 * kk.squareRoot(), relative: 1e-3, "\(g) threads \(threads)",
+                                    file: file, line: line)
                     }
                 }
             }
         }
     }
 
+    func testWinogradMatchesReference() {
+        checkWinograd(sizes: Self.sizes + [(4, 4), (8, 9), (75, 75)], channels: [(1, 1), (3, 5), (8, 8), (16, 16), (17, 9), (32, 40)],
+                      seed: 500, maxWork: 2_000_000)
+    }
+
     /// The row-wise input transform (tile grids at least 16 tiles wide): grids of exactly 16, 17 and
     /// 38 tiles (halves that wrap to the next tile row at every offset), every padding, the last tile
     /// row partly empty, and image edges inside and across 16-float chunks.
     func testWinogradRowTransformAtTileEdges() {
-        var seed: UInt64 = 1300
-        for (h, w) in [(9, 64), (6, 66), (13, 67), (5, 128), (7, 150), (11, 97)] {
-            for padding in [0, 1, 2] {
-                for (cin, cout) in [(1, 1), (3, 5), (16, 16)] {
-                    let g = ConvGeometry(inChannels: cin, outChannels: cout, inHeight: h, inWidth: w, kernel: 3, stride: 1, padding: padding)
-                    guard g.isValid else { continue }
-                    seed += 1
-                    let c = Case(geometry: g, bias: seed % 2 == 0, residual: seed % 3 == 0, activation: seed % 4 < 2 ? .relu : .none)
-                    for threads in [1, 2] {
-                        let r = run(c, .winograd4x4, threads: threads, seed: seed)
-                        let kk = Float(cin * 9)
-                        assertClose(r.got, r.want, absolute: 1e-4 * kk.squareRoot(), relative: 1e-3, "\(g) threads \(threads)")
-                    }
-                }
-            }
-        }
+        checkWinograd(sizes: [(9, 64), (6, 66), (13, 67), (5, 128), (7, 150), (11, 97)], channels: [(1, 1), (3, 5), (16, 16)], seed: 1300)
     }
 
     /// Winograd error measured against the direct sum on the reference network's stride-1 shapes.

@@ -11,18 +11,7 @@ extension SplitMix64 {
 
 /// Central finite differences in Double: `(f(x + h e_i) - f(x - h e_i)) / 2h` for every i.
 func numericGradient(_ x: [Double], h: Double = 1e-5, _ f: ([Double]) -> Double) -> [Double] {
-    var x = x
-    var g = [Double](repeating: 0, count: x.count)
-    for i in x.indices {
-        let saved = x[i]
-        x[i] = saved + h
-        let plus = f(x)
-        x[i] = saved - h
-        let minus = f(x)
-        x[i] = saved
-        g[i] = (plus - minus) / (2 * h)
-    }
-    return g
+    numericGradientSkippingKinks(x, h: h) { (f($0), 0) }.gradient
 }
 
 /// ``numericGradient`` for a function with kinks: `f` also returns the sign pattern of its

@@ -42,6 +42,20 @@ public enum ReferenceKernels {
         }
     }
 
+    /// Calls `body` with every real (unpadded) input under output `(c, oy, ox)`'s window.
+    @inline(__always)
+    static func forEachInput(under g: PoolGeometry, channel c: Int, oy: Int, ox: Int, _ input: UnsafePointer<Float>, _ body: (Float) -> Void) {
+        for ky in 0..<g.kernel {
+            let iy = oy * g.stride - g.padding + ky
+            if iy < 0 || iy >= g.inHeight { continue }
+            for kx in 0..<g.kernel {
+                let ix = ox * g.stride - g.padding + kx
+                if ix < 0 || ix >= g.inWidth { continue }
+                body(input[(c * g.inHeight + iy) * g.inWidth + ix])
+            }
+        }
+    }
+
     /// Max pooling; padded positions never win.
     public static func maxPool2d(_ g: PoolGeometry, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         precondition(g.isValid, "ReferenceKernels.maxPool2d: invalid geometry \(g)")
@@ -49,15 +63,7 @@ public enum ReferenceKernels {
             for oy in 0..<g.outHeight {
                 for ox in 0..<g.outWidth {
                     var best = -Float.infinity
-                    for ky in 0..<g.kernel {
-                        let iy = oy * g.stride - g.padding + ky
-                        if iy < 0 || iy >= g.inHeight { continue }
-                        for kx in 0..<g.kernel {
-                            let ix = ox * g.stride - g.padding + kx
-                            if ix < 0 || ix >= g.inWidth { continue }
-                            best = max(best, input[(c * g.inHeight + iy) * g.inWidth + ix])
-                        }
-                    }
+                    forEachInput(under: g, channel: c, oy: oy, ox: ox, input) { best = max(best, $0) }
                     output[(c * g.outHeight + oy) * g.outWidth + ox] = best
                 }
             }
@@ -74,16 +80,7 @@ public enum ReferenceKernels {
                 for ox in 0..<g.outWidth {
                     var sum: Float = 0
                     var n = 0
-                    for ky in 0..<g.kernel {
-                        let iy = oy * g.stride - g.padding + ky
-                        if iy < 0 || iy >= g.inHeight { continue }
-                        for kx in 0..<g.kernel {
-                            let ix = ox * g.stride - g.padding + kx
-                            if ix < 0 || ix >= g.inWidth { continue }
-                            sum += input[(c * g.inHeight + iy) * g.inWidth + ix]
-                            n += 1
-                        }
-                    }
+                    forEachInput(under: g, channel: c, oy: oy, ox: ox, input) { sum += $0; n += 1 }
                     let divisor = countIncludePad ? g.kernel * g.kernel : max(n, 1)
                     output[(c * g.outHeight + oy) * g.outWidth + ox] = sum / Float(divisor)
                 }

@@ -14,7 +14,7 @@ extension AugmentationKernels {
     /// absolute error ≤ 1e-7 — measured 8.1e-8, about 1.4 ulp of 1.0, on every 8-bit level, 2²⁰
     /// evenly spaced points of [0, 1] and tiny values, for 21 γ (`AugmentationKernelTests.
     /// testGammaPolynomialErrorBound`); the `powf` twin measured 3.0e-8 there. Speed on 300x300
-    /// (`AugmentationTimingTests`): 61 µs, vs 162 µs for ``gammaTable(_:count:gamma:table:)`` and
+    /// (`loupe-bench augmentation`): 61 µs, vs 162 µs for ``gammaTable(_:count:gamma:table:)`` and
     /// 460 µs for `powf`.
     public static func gammaPolynomial(_ values: UnsafeMutablePointer<Float>, count: Int, gamma: Float) {
         var i = 0
@@ -40,7 +40,7 @@ extension AugmentationKernels {
     /// largest near 0 when γ < 1, where the curve is steepest: measured 1.7e-2 at γ = e⁻¹
     /// (≈ 7e-5 at γ = 0.82). Building the table costs 4097 `powf` per call, and the lookups are
     /// scalar gathers: ``gammaPolynomial(_:count:gamma:)`` is more accurate and 2.6x faster on
-    /// 300x300 images (`AugmentationTimingTests`), so ``Augmenter`` uses that.
+    /// 300x300 images (`loupe-bench augmentation`), so ``Augmenter`` uses that.
     public static func gammaTable(_ values: UnsafeMutablePointer<Float>, count: Int, gamma: Float,
                                   table: UnsafeMutablePointer<Float>) {
         for k in 0...4096 { table[k] = powf(Float(k) / 4096, gamma) }

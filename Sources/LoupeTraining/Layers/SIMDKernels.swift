@@ -1,6 +1,6 @@
 /// Elementwise loops of the training layers on `SIMD16<Float>` (zmm with `-target-cpu native`),
 /// each with its scalar tail in the same function. The layers' `...Reference` functions keep the
-/// plain scalar loops as the oracle (`SIMDKernelTests` compares them at tile-edge lengths).
+/// plain scalar loops as the oracle (`TrainingSpeedPathTests` compares them at tile-edge lengths).
 ///
 /// A `mask` argument is a ReLU's output: where it is `<= 0` the ReLU blocked the gradient, so the
 /// loop uses `dy = 0` there (ReLU backward fused into the next loop).
