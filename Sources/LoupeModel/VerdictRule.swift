@@ -16,7 +16,7 @@ public struct VerdictRule: Equatable, Sendable {
     /// Σ probabilities of the defect classes, clamped to [0, 1] against rounding. Indices outside
     /// `probabilities` are ignored (a validated model has none).
     /// - Parameter probabilities: One image's class probabilities (the softmax output).
-    @inline(__always)
+    @inlinable
     public func defectScore(_ probabilities: UnsafeBufferPointer<Float>) -> Float {
         var score: Float = 0
         for index in defectClasses where index >= 0 && index < probabilities.count { score += probabilities[index] }
@@ -29,11 +29,11 @@ public struct VerdictRule: Equatable, Sendable {
     }
 
     /// The verdict: `true` (reject) when `score > threshold`.
-    @inline(__always)
+    @inlinable
     public func rejects(score: Float) -> Bool { Self.rejects(score: score, threshold: threshold) }
 
     /// The rule itself, for callers that sweep thresholds (metrics, calibration).
-    @inline(__always)
+    @inlinable
     public static func rejects(score: Float, threshold: Float) -> Bool { score > threshold }
 
     /// Whether class `index` is a defect class (ground truth of a labelled image).

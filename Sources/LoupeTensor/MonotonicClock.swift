@@ -7,7 +7,7 @@ import Glibc
 /// compared with each other and with frame timestamps. Never jumps with NTP or the date.
 public enum MonotonicClock {
     /// Seconds since an arbitrary fixed start (boot).
-    @inline(__always)
+    @inlinable
     public static func seconds() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -15,7 +15,7 @@ public enum MonotonicClock {
     }
 
     /// Nanoseconds since the same start as ``seconds()``.
-    @inline(__always)
+    @inlinable
     public static func nanoseconds() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -23,7 +23,7 @@ public enum MonotonicClock {
     }
 
     /// Milliseconds elapsed since `start` (a value of ``seconds()``).
-    @inline(__always)
+    @inlinable
     public static func milliseconds(since start: Double) -> Double { (seconds() - start) * 1000 }
 }
 

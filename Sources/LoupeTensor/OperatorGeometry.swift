@@ -2,6 +2,10 @@
 ///
 /// Input `[inChannels, inHeight, inWidth]`, weights `[outChannels, inChannels / groups, kernel, kernel]`,
 /// output `[outChannels, outHeight, outWidth]`. Padding is symmetric zero padding.
+///
+/// Kernels in other modules read these in their loops, so every member is `@inlinable`:
+/// the geometry costs what it did when it lived beside the kernels.
+@frozen
 public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
     public var inChannels: Int
     public var outChannels: Int
@@ -12,6 +16,7 @@ public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
     public var padding: Int
     public var groups: Int
 
+    @inlinable
     public init(inChannels: Int, outChannels: Int, inHeight: Int, inWidth: Int,
                 kernel: Int, stride: Int = 1, padding: Int = 0, groups: Int = 1) {
         self.inChannels = inChannels
@@ -24,18 +29,18 @@ public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
         self.groups = groups
     }
 
-    public var outHeight: Int { (inHeight + 2 * padding - kernel) / stride + 1 }
-    public var outWidth: Int { (inWidth + 2 * padding - kernel) / stride + 1 }
+    @inlinable public var outHeight: Int { (inHeight + 2 * padding - kernel) / stride + 1 }
+    @inlinable public var outWidth: Int { (inWidth + 2 * padding - kernel) / stride + 1 }
     /// Input channels seen by one output channel.
-    public var channelsPerGroup: Int { inChannels / groups }
-    public var weightCount: Int { outChannels * channelsPerGroup * kernel * kernel }
-    public var inputCount: Int { inChannels * inHeight * inWidth }
-    public var outputCount: Int { outChannels * outHeight * outWidth }
+    @inlinable public var channelsPerGroup: Int { inChannels / groups }
+    @inlinable public var weightCount: Int { outChannels * channelsPerGroup * kernel * kernel }
+    @inlinable public var inputCount: Int { inChannels * inHeight * inWidth }
+    @inlinable public var outputCount: Int { outChannels * outHeight * outWidth }
     /// Multiply-adds x 2 for one image.
-    public var flops: Int { 2 * outputCount * channelsPerGroup * kernel * kernel }
+    @inlinable public var flops: Int { 2 * outputCount * channelsPerGroup * kernel * kernel }
 
     /// Whether the kernels accept this geometry (callers validate before building a ``Conv2D``).
-    public var isValid: Bool {
+    @inlinable public var isValid: Bool {
         inChannels > 0 && outChannels > 0 && inHeight > 0 && inWidth > 0 && kernel > 0 && stride > 0
             && padding >= 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0
             && outHeight > 0 && outWidth > 0
@@ -47,6 +52,7 @@ public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Shape of a 2-D max or average pooling window on one CHW image (floor mode).
+@frozen
 public struct PoolGeometry: Hashable, Sendable {
     public var channels: Int
     public var inHeight: Int
@@ -55,6 +61,7 @@ public struct PoolGeometry: Hashable, Sendable {
     public var stride: Int
     public var padding: Int
 
+    @inlinable
     public init(channels: Int, inHeight: Int, inWidth: Int, kernel: Int, stride: Int, padding: Int = 0) {
         self.channels = channels
         self.inHeight = inHeight
@@ -64,15 +71,16 @@ public struct PoolGeometry: Hashable, Sendable {
         self.padding = padding
     }
 
-    public var outHeight: Int { (inHeight + 2 * padding - kernel) / stride + 1 }
-    public var outWidth: Int { (inWidth + 2 * padding - kernel) / stride + 1 }
-    public var isValid: Bool {
+    @inlinable public var outHeight: Int { (inHeight + 2 * padding - kernel) / stride + 1 }
+    @inlinable public var outWidth: Int { (inWidth + 2 * padding - kernel) / stride + 1 }
+    @inlinable public var isValid: Bool {
         channels > 0 && inHeight > 0 && inWidth > 0 && kernel > 0 && stride > 0 && padding >= 0
             && padding * 2 < kernel + 1 && outHeight > 0 && outWidth > 0
     }
 }
 
 /// Activation fused into the end of a kernel.
+@frozen
 public enum Activation: String, Sendable, Codable {
     case none
     case relu

@@ -5,11 +5,14 @@ import Glibc
 /// Loupe's one seeded random generator: SplitMix64 (Steele, Lea & Flood 2014). Tiny, fast and
 /// reproducible: initial weights, data splits, augmentation, synthetic cells and every test
 /// draw from it, so a seed means the same numbers everywhere.
+@frozen
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    @usableFromInline var state: UInt64
 
+    @inlinable
     public init(seed: UInt64) { state = seed }
 
+    @inlinable
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
@@ -19,12 +22,15 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// Uniform in [0, 1), 24 random bits.
+    @inlinable
     public mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
 
     /// Uniform in [low, high).
+    @inlinable
     public mutating func uniform(_ low: Float, _ high: Float) -> Float { low + (high - low) * uniform() }
 
     /// Standard normal (Box–Muller).
+    @inlinable
     public mutating func normal() -> Float {
         let u1 = max(uniform(), 1e-7), u2 = uniform()
         return (-2 * logf(u1)).squareRoot() * cosf(2 * .pi * u2)

@@ -51,14 +51,14 @@ struct EvalCommand: ParsableCommand {
             do {
                 let r = try inspector.inspect(file: s.path)
                 samples.append(EvalSample(path: s.path, group: s.group, trueClass: s.classIndex, probabilities: r.probabilities,
-                                          defectClasses: loaded.spec.effectiveDefectClasses))
+                                          defectScore: r.defectScore, isDefective: inspector.rule.isDefect(classIndex: s.classIndex)))
             } catch {
                 failures.append("\(error)")
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             }
         }
-        let evaluation = try Evaluation(samples: samples, classes: loaded.spec.classes, defectClasses: loaded.spec.effectiveDefectClasses,
-                                        threshold: loaded.spec.threshold)
+        let evaluation = try Evaluation(samples: samples, classes: loaded.spec.classes, defectClasses: inspector.rule.defectClasses,
+                                        threshold: inspector.rule.threshold)
         let summary = EvaluationSummary(evaluation, calibrationTargets: escapeRates)
         if let report {
             let html = EvaluationReport.html(evaluation, title: "\(loaded.spec.name) on \((data as NSString).lastPathComponent)",
