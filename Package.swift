@@ -7,6 +7,7 @@
 //   executables   loupe (CLI)   loupe-bench   loupe-capture-bench   loupe-mes-bench
 //                 loupe-mes-sim   loupe-v4l2-check
 //   ─────────────────────────────────────────────────────────────────────────────────────────
+//   station       LoupeStation
 //   applications  LoupeInspection   LoupeEvaluation   LoupeCapture   LoupeMES   LoupeSynth
 //   networks      LoupeInference   LoupeTraining   LoupeDataset
 //   model         LoupeModel   LoupeONNX
@@ -27,6 +28,7 @@
 //   LoupeCapture ....... CV4L2, CCaptureKernels, LoupeImaging
 //   LoupeMES ........... CMosquitto, GRDB, LoupeTensor
 //   LoupeSynth ......... LoupeImaging, LoupeTensor
+//   LoupeStation ....... LoupeModel
 //
 //   test support  CMallocCounter   LoupePeers (mosquitto, pymodbus PLC, MES stand-in)
 //                 LoupeTestSupport (seeded data, assertClose, temp dirs, allocation counter, peers)
@@ -95,6 +97,9 @@ let package = Package(
                 swiftSettings: speed),
         .target(name: "LoupeSynth", dependencies: ["LoupeImaging", "LoupeTensor"], swiftSettings: speed),
 
+        // ── station: part tracking and the fail-safe as a pure state machine ──────────────
+        .target(name: "LoupeStation", dependencies: ["LoupeModel"], swiftSettings: speed),
+
         // ── executables: wiring only ───────────────────────────────────────────────────────
         .executableTarget(
             name: "loupe",
@@ -146,6 +151,7 @@ let package = Package(
                     swiftSettings: speed),
         .testTarget(name: "LoupeCaptureTests", dependencies: ["LoupeCapture", "LoupeImaging", "LoupeTestSupport"], swiftSettings: speed),
         .testTarget(name: "LoupeMESTests", dependencies: ["LoupeMES", "LoupeTestSupport"], swiftSettings: speed),
+        .testTarget(name: "LoupeStationTests", dependencies: ["LoupeStation", "LoupeTestSupport"], swiftSettings: speed),
         .testTarget(name: "LoupeSynthTests", dependencies: ["LoupeSynth", "LoupeTestSupport"], swiftSettings: speed),
         // The package itself: every target in the module graph above, no work-item markers.
         .testTarget(name: "LoupeArchitectureTests", dependencies: ["LoupeTestSupport"], swiftSettings: speed),

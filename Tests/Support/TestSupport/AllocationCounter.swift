@@ -13,4 +13,7 @@ public enum AllocationCounter {
         try body()
         return calls - before
     }
+
+    /// Makes the next allocation raise SIGTRAP, to find its call site under gdb.
+    public static func trapOnNextAllocation() { loupe_trap_on_allocation = 1 }
 }
