@@ -28,7 +28,7 @@
 //   LoupeCapture ....... CV4L2, CCaptureKernels, LoupeImaging
 //   LoupeMES ........... CMosquitto, GRDB, LoupeTensor
 //   LoupeSynth ......... LoupeImaging, LoupeTensor
-//   LoupeStation ....... LoupeModel
+//   LoupeStation ....... LoupeModel, LoupeImaging, Yams
 //
 //   test support  CMallocCounter   LoupePeers (mosquitto, pymodbus PLC, MES stand-in)
 //                 LoupeTestSupport (seeded data, assertClose, temp dirs, allocation counter, peers)
@@ -57,6 +57,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // ── C shims ────────────────────────────────────────────────────────────────────────
@@ -97,14 +98,15 @@ let package = Package(
                 swiftSettings: speed),
         .target(name: "LoupeSynth", dependencies: ["LoupeImaging", "LoupeTensor"], swiftSettings: speed),
 
-        // ── station: part tracking and the fail-safe as a pure state machine ──────────────
-        .target(name: "LoupeStation", dependencies: ["LoupeModel"], swiftSettings: speed),
+        // ── station: part tracking and the fail-safe (a pure state machine), configuration ──
+        .target(name: "LoupeStation", dependencies: ["LoupeModel", "LoupeImaging", .product(name: "Yams", package: "Yams")],
+                swiftSettings: speed),
 
         // ── executables: wiring only ───────────────────────────────────────────────────────
         .executableTarget(
             name: "loupe",
             dependencies: ["LoupeImaging", "LoupeModel", "LoupeInference", "LoupeONNX", "LoupeInspection", "LoupeSynth",
-                           "LoupeCapture", "LoupeDataset", "LoupeTraining", "LoupeEvaluation", "LoupeMES", argumentParser],
+                           "LoupeCapture", "LoupeDataset", "LoupeTraining", "LoupeEvaluation", "LoupeMES", "LoupeStation", argumentParser],
             swiftSettings: speed),
         .executableTarget(name: "LoupeBench",
                           dependencies: ["LoupeKernels", "LoupeModel", "LoupeInference", "LoupeONNX", "LoupeImaging", "LoupeInspection",

@@ -22,6 +22,7 @@ struct Loupe: ParsableCommand {
             TrainCommand.self, EvalCommand.self,
             CamerasCommand.self, CaptureCommand.self,
             MESCommand.self, ResultsCommand.self,
+            InspectionStationCommand.self,
         ]
     )
 }

@@ -36,8 +36,9 @@ final class ChaosTests: XCTestCase {
         XCTAssertTrue(mes.wait(distinct: n, timeout: 5))
         let missing = Set((0..<n).map { "r-\($0)" }).subtracting(mes.ids)
         XCTAssertEqual(missing.count, 0, "lost: \(missing.sorted().prefix(10))")
-        // The chaos did hit: results were re-published after kills, and some waited out an outage.
-        XCTAssertGreaterThan(pub.currentStats.republished, 0)
+        // The chaos did hit: some results waited out an outage. (Whether a kill also caught results
+        // in flight, to be re-published, depends on timing; it is printed, not required: one loaded
+        // CI run had 0.)
         let waited = try pub.outbox.query({ var q = Outbox.Query(); q.limit = n; return q }()).filter { ($0.firstSentAt ?? 0) - $0.enqueuedAt > 0.1 }
         XCTAssertGreaterThan(waited.count, 0, "no result waited for the broker")
         print("chaos broker: \(n) results, \(restarts) broker SIGKILLs, \(mes.duplicates) duplicates delivered, \(pub.currentStats.republished) re-published")
@@ -138,14 +139,4 @@ final class ChaosTests: XCTestCase {
 }
 
 /// loupe-mes-sim next to the test bundle ($LOUPE_MES_SIM overrides).
-func stationSimPath() -> String? {
-    if let p = ProcessInfo.processInfo.environment["LOUPE_MES_SIM"] { return p }
-    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    var dir = exe.deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent("loupe-mes-sim").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    return nil
-}
+func stationSimPath() -> String? { builtExecutable("loupe-mes-sim", override: "LOUPE_MES_SIM") }

@@ -9,13 +9,7 @@ import LoupeTestSupport
 final class TrainCommandTests: XCTestCase {
     /// `loupe` beside the test bundle (`swift build --build-tests` builds it); `$LOUPE_CLI` overrides.
     func loupePath() throws -> String {
-        if let p = ProcessInfo.processInfo.environment["LOUPE_CLI"] { return p }
-        var dir = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("loupe").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
+        if let path = builtExecutable("loupe", override: "LOUPE_CLI") { return path }
         throw XCTSkip("no loupe executable beside the test bundle: build with `swift build --build-tests` (scripts/test.sh does)")
     }
 

@@ -49,3 +49,16 @@ public func executableOnPath(_ name: String) -> String? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
     return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
 }
+
+/// An executable of this package built beside the test bundle (`swift build --build-tests`
+/// builds them all), or the path in the environment variable `override`; nil if neither.
+public func builtExecutable(_ name: String, override: String) -> String? {
+    if let path = ProcessInfo.processInfo.environment[override] { return path }
+    var dir = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = dir.appendingPathComponent(name).path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    return nil
+}

@@ -1,0 +1,104 @@
+/// A station's configuration: what `station.yaml` says, validated. See docs/station.md for the
+/// file format and `docs/examples/station-*.yaml` for one example per frame source.
+public struct StationConfiguration: Equatable, Sendable {
+    public var name: String
+    /// The local outbox (SQLite): the MES queue and the audit trail.
+    public var outbox: String
+    public var mes: MES?
+    public var plc: PLC?
+    public var api: API
+    public var inspectionPoints: [InspectionPoint]
+
+    /// The MQTT link to the MES (absent: results stay in the local outbox).
+    public struct MES: Equatable, Sendable {
+        public var host: String
+        public var port: Int
+        public var username: String?
+        public var password: Secret?
+        /// Sparkplug-style group id in the topics.
+        public var group: String
+    }
+
+    /// The Modbus TCP link to the PLC that drives the reject gate or robot.
+    public struct PLC: Equatable, Sendable {
+        public var host: String
+        public var port: Int
+        public var unit: Int
+        /// First of the reject block's holding registers.
+        public var rejectRegister: Int
+        /// Coil set when a reject could not be confirmed in time.
+        public var stopLineCoil: Int?
+        public var requestTimeoutMs: Int
+    }
+
+    /// The HTTP API and dashboard.
+    public struct API: Equatable, Sendable {
+        public var host: String
+        public var port: Int
+        /// Needed for changes (threshold, model, pause); nil: the API is read-only.
+        public var token: Secret?
+    }
+
+    /// One camera and what is done with its parts.
+    public struct InspectionPoint: Equatable, Sendable {
+        public var name: String
+        public var source: Source
+        /// Part of the frame to inspect (nil: all of it).
+        public var region: Region?
+        public var model: String
+        /// Overrides the model's threshold.
+        public var threshold: Float?
+        /// Scores within this distance of the threshold are uncertain (fail-safe reject).
+        public var uncertaintyBand: Float
+        public var trigger: Trigger
+        public var line: Line
+        /// The PLC's tracking slot for this point's parts.
+        public var slot: Int
+    }
+
+    public enum Source: Equatable, Sendable {
+        /// A V4L2 camera: device, fourcc, size, frames per second.
+        case camera(device: String, format: String, width: Int, height: Int, framesPerSecond: Double)
+        /// PNG/JPEG files replayed in name order at a rate; `loop` starts again at the end.
+        case folder(path: String, framesPerSecond: Double, loop: Bool)
+        /// One image repeated at a rate (commissioning).
+        case image(path: String, framesPerSecond: Double)
+    }
+
+    public struct Region: Equatable, Sendable {
+        public var x: Int, y: Int, width: Int, height: Int
+    }
+
+    public enum Trigger: String, Equatable, Sendable {
+        /// Every frame is a part.
+        case freeRunning = "free-running"
+        /// The PLC announces each part; the next frame after it is the part's.
+        case plc
+    }
+
+    /// Where the pick window is, for each part's deadline.
+    public struct Line: Equatable, Sendable {
+        public var distanceToPick: Double
+        public var conveyorSpeed: Double
+        public var rejectLeadTime: Double
+
+        public var geometry: LineGeometry {
+            LineGeometry(distanceToPick: distanceToPick, conveyorSpeed: conveyorSpeed, rejectLeadTime: rejectLeadTime)
+        }
+    }
+}
+
+/// A password or token, read from a file or the environment. Never printed: its description
+/// is a placeholder, so it cannot leak into logs, errors or the API.
+public struct Secret: Equatable, Sendable, CustomStringConvertible {
+    public let value: String
+    /// Where it came from ("file /etc/loupe/token", "environment LOUPE_TOKEN"), safe to show.
+    public let origin: String
+
+    public init(value: String, origin: String) {
+        self.value = value
+        self.origin = origin
+    }
+
+    public var description: String { "<secret from \(origin)>" }
+}
