@@ -28,7 +28,7 @@
 //   LoupeCapture ....... CV4L2, CCaptureKernels, LoupeImaging
 //   LoupeMES ........... CMosquitto, GRDB, LoupeTensor
 //   LoupeSynth ......... LoupeImaging, LoupeTensor
-//   LoupeStation ....... LoupeModel, LoupeImaging, Yams
+//   LoupeStation ....... LoupeInspection, LoupeCapture, LoupeMES, LoupeModel, LoupeImaging, Yams
 //
 //   test support  CMallocCounter   LoupePeers (mosquitto, pymodbus PLC, MES stand-in)
 //                 LoupeTestSupport (seeded data, assertClose, temp dirs, allocation counter, peers)
@@ -99,7 +99,9 @@ let package = Package(
         .target(name: "LoupeSynth", dependencies: ["LoupeImaging", "LoupeTensor"], swiftSettings: speed),
 
         // ── station: part tracking and the fail-safe (a pure state machine), configuration ──
-        .target(name: "LoupeStation", dependencies: ["LoupeModel", "LoupeImaging", .product(name: "Yams", package: "Yams")],
+        .target(name: "LoupeStation",
+                dependencies: ["LoupeInspection", "LoupeCapture", "LoupeMES", "LoupeModel", "LoupeImaging", "LoupeTensor",
+                               .product(name: "Yams", package: "Yams")],
                 swiftSettings: speed),
 
         // ── executables: wiring only ───────────────────────────────────────────────────────
@@ -153,7 +155,7 @@ let package = Package(
                     swiftSettings: speed),
         .testTarget(name: "LoupeCaptureTests", dependencies: ["LoupeCapture", "LoupeImaging", "LoupeTestSupport"], swiftSettings: speed),
         .testTarget(name: "LoupeMESTests", dependencies: ["LoupeMES", "LoupeTestSupport"], swiftSettings: speed),
-        .testTarget(name: "LoupeStationTests", dependencies: ["LoupeStation", "LoupeTestSupport"], swiftSettings: speed),
+        .testTarget(name: "LoupeStationTests", dependencies: ["LoupeStation", "LoupeMES", "LoupeTestSupport"], swiftSettings: speed),
         .testTarget(name: "LoupeSynthTests", dependencies: ["LoupeSynth", "LoupeTestSupport"], swiftSettings: speed),
         // The package itself: every target in the module graph above, no work-item markers.
         .testTarget(name: "LoupeArchitectureTests", dependencies: ["LoupeTestSupport"], swiftSettings: speed),

@@ -57,7 +57,8 @@ public final class RejectController: @unchecked Sendable {
     private let cond = NSCondition()
     private struct Tracked { var slot: UInt16; var deadline: Double; var verdict: ResultRecord.Verdict? }
     private var parts: [UInt32: Tracked] = [:]
-    private var ready: [(UInt32, Reason)] = []
+    /// Rejects handed in by ``reject(_:slot:reason:deadlineMono:)``, taken by the loop's next turn.
+    private var commanded: [PendingReject] = []
     private var running = false
     private var finished = true
     private var sequence: UInt16 = 0
@@ -103,6 +104,15 @@ public final class RejectController: @unchecked Sendable {
 
     public var lateVerdictCount: Int { cond.lock(); defer { cond.unlock() }; return lateVerdicts }
 
+    /// A reject decided elsewhere (the station's part tracker, which owns the fail-safe): sent
+    /// like any other, confirmed by read-back, retried until `deadlineMono`.
+    public func reject(_ part: UInt32, slot: UInt16, reason: Reason, deadlineMono: Double) {
+        cond.lock()
+        commanded.append(PendingReject(part: part, slot: slot, reason: reason, deadline: deadlineMono))
+        cond.signal()
+        cond.unlock()
+    }
+
     /// A reject decided but not yet confirmed by the PLC.
     private struct PendingReject { var part: UInt32; var slot: UInt16; var reason: Reason; var deadline: Double; var lastError: String? = nil }
 
@@ -120,6 +130,10 @@ public final class RejectController: @unchecked Sendable {
             cond.lock()
             var passed: [(UInt32, Tracked)] = []
             while running {
+                if !commanded.isEmpty {
+                    queue += commanded
+                    commanded.removeAll(keepingCapacity: true)
+                }
                 let now = MonotonicClock.seconds()
                 var next = now + 0.5
                 for (part, t) in parts {

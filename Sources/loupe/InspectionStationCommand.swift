@@ -1,17 +1,61 @@
 import ArgumentParser
 import Foundation
+import LoupeModel
 import LoupeStation
 
 struct InspectionStationCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "station",
-        abstract: "The camera station: check a station.yaml (the daemon itself is not built yet).",
+        abstract: "The camera station: inspect every part, report it, reject the bad and the undecided.",
         discussion: """
-        The configuration format, with one example per frame source, is in docs/station.md and \\
-        docs/examples/station-*.yaml.
+        Runs until SIGINT/SIGTERM, --parts, or the end of a replayed folder. Every frame is a part \
+        (free-running). Each part is decided by the model or, when it cannot be decided in time, \
+        rejected by the fail-safe; its result goes to the local outbox (and on to the MES over MQTT \
+        when configured) and a reject to the PLC (when configured). At the end: parts, verdicts, \
+        rejects by reason, and frame → decision latency. `loupe station check-config` validates a \
+        configuration; the format, with one example per frame source, is in docs/station.md.
+        Example:
+          loupe station --config docs/examples/station-folder.yaml
         """,
-        subcommands: [StationCheckConfigCommand.self]
+        subcommands: [StationRunCommand.self, StationCheckConfigCommand.self],
+        defaultSubcommand: StationRunCommand.self
     )
+}
+
+/// `loupe station [run] --config station.yaml`: the station itself (the default subcommand).
+struct StationRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the station (the default: `loupe station --config station.yaml`)."
+    )
+
+    @Option(name: .shortAndLong, help: "The station configuration (YAML).") var config: String
+    @Option(help: "Stop after this many parts per inspection point.") var parts: Int?
+    @Option(help: "Inference threads per inspection point.") var threads: Int = 2
+
+    func validate() throws {
+        if let parts, parts < 1 { throw ValidationError("--parts must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        let station: StationConfiguration
+        let models: [String: Model]
+        do {
+            station = try StationConfiguration.load(contentsOf: config)
+            models = try station.checkResources(file: config)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let runner = try StationRunner(configuration: station, models: models, inferenceThreads: threads, log: log)
+        for line in StationSummary.lines(station) { log(line) }
+        StopSignal.install()
+        let summary = try runner.run(maxParts: parts) { StopSignal.requested }
+        print("station \(station.name): " + summary.lines.joined(separator: "\n"))
+        print("results: loupe results --db \(station.outbox)")
+    }
 }
 
 struct StationCheckConfigCommand: ParsableCommand {
@@ -19,8 +63,8 @@ struct StationCheckConfigCommand: ParsableCommand {
         commandName: "check-config",
         abstract: "Validate a station configuration and everything it names (models, folders, cameras).",
         discussion: """
-        Exits 0 and prints a summary when the configuration is usable; otherwise prints one error \\
-        naming the file, line, key path, what was found and what was expected, and exits 2. \\
+        Exits 0 and prints a summary when the configuration is usable; otherwise prints one error \
+        naming the file, line, key path, what was found and what was expected, and exits 2. \
         Secrets are shown only by where they come from.
         Example:
           loupe station check-config --config docs/examples/station-folder.yaml

@@ -1,0 +1,202 @@
+import Foundation
+import LoupeCapture
+import LoupeImaging
+import LoupeInspection
+import LoupeMES
+import LoupeModel
+import LoupeTensor
+
+/// The station at work: every inspection point of a ``StationConfiguration`` on its own thread,
+/// results into the local outbox (and on to the MES over MQTT when a broker is configured),
+/// rejects to the PLC over Modbus TCP when one is configured.
+public final class StationRunner {
+    public typealias Point = InspectionPointRunner<StationRejectLink, OutboxResultLink>
+
+    /// What a run did, for the closing summary.
+    public struct Summary: Sendable {
+        public var seconds: Double
+        public var parts: Int
+        public var passed: Int
+        /// Rejects by reason (every reason listed, zeros included).
+        public var rejects: [(RejectReason, Int)]
+        public var lateVerdicts: Int
+        /// Frame capture → decision over the decided parts, milliseconds.
+        public var latencyP50Ms: Double?
+        public var latencyP99Ms: Double?
+        public var alarms: Int
+        public var failedCommits: Int
+        /// Rejects the PLC confirmed by read-back in time, and those it did not (nil: no PLC).
+        public var rejectsConfirmed: Int?
+        public var rejectsNotConfirmed: Int?
+
+        public var rejected: Int { rejects.reduce(0) { $0 + $1.1 } }
+        public var failSafeRejects: Int { rejects.filter { $0.0.isFailSafe }.reduce(0) { $0 + $1.1 } }
+
+        public var lines: [String] {
+            let p50 = latencyP50Ms.map { String(format: "%.1f", $0) } ?? "-", p99 = latencyP99Ms.map { String(format: "%.1f", $0) } ?? "-"
+            var lines = [String(format: "%d parts in %.1f s: %d passed, %d rejected (%d fail-safe); frame → decision p50 %@ ms, p99 %@ ms",
+                                parts, seconds, passed, rejected, failSafeRejects, p50, p99)]
+            lines.append("rejects by reason: " + rejects.map { "\($0.0.rawValue) \($0.1)" }.joined(separator: ", "))
+            if let confirmed = rejectsConfirmed {
+                lines.append("PLC: \(confirmed) rejects confirmed in time, \(rejectsNotConfirmed ?? 0) not confirmed")
+            }
+            if lateVerdicts > 0 || alarms > 0 || failedCommits > 0 {
+                lines.append("late verdicts \(lateVerdicts), alarms \(alarms), results not stored \(failedCommits)")
+            }
+            return lines
+        }
+    }
+
+    public let configuration: StationConfiguration
+    public let outbox: Outbox
+    public private(set) var points: [Point] = []
+    private let publisher: MESPublisher?
+    private let rejectController: RejectController?
+    private let log: @Sendable (String) -> Void
+    private let alarmCount = OutboxResultLink.Counter()
+    private let rejectsConfirmed = OutboxResultLink.Counter()
+    private let rejectsNotConfirmed = OutboxResultLink.Counter()
+
+    /// Opens the outbox and the links and builds every inspection point (models as loaded by
+    /// ``StationConfiguration/checkResources(file:)``).
+    /// - Parameter inferenceThreads: threads each point's inspector may use.
+    public init(configuration: StationConfiguration, models: [String: Model], inferenceThreads: Int = 2,
+                log: @escaping @Sendable (String) -> Void) throws {
+        self.configuration = configuration
+        self.log = log
+        let alarmCount = self.alarmCount
+        let mesAlarm: @Sendable (Alarm) -> Void = { alarm in alarmCount.add(); log("alarm: \(alarm)") }
+        outbox = try Outbox(config: .init(path: configuration.outbox), alarm: mesAlarm)
+        if let mes = configuration.mes {
+            var options = MQTTLink.Options(host: mes.host, port: mes.port, clientId: "loupe-\(configuration.name)")
+            options.username = mes.username
+            options.password = mes.password?.value
+            publisher = try MESPublisher(outbox: outbox, config: .init(mqtt: options, topics: .sparkplug(group: mes.group, station: configuration.name),
+                                                                       station: configuration.name), alarm: mesAlarm)
+        } else {
+            publisher = nil
+        }
+        if let plc = configuration.plc {
+            var c = RejectController.Config(plcHost: plc.host, plcPort: plc.port)
+            c.unit = UInt8(plc.unit)
+            c.rejectRegister = UInt16(plc.rejectRegister)
+            c.stopLineCoil = plc.stopLineCoil.map(UInt16.init)
+            c.requestTimeoutMs = plc.requestTimeoutMs
+            let controller = RejectController(config: c, alarm: mesAlarm)
+            let confirmed = rejectsConfirmed, notConfirmed = rejectsNotConfirmed
+            controller.onOutcome = { outcome in
+                guard outcome.reason != nil else { return }
+                if outcome.confirmed { confirmed.add() } else { notConfirmed.add() }
+            }
+            rejectController = controller
+        } else {
+            rejectController = nil
+        }
+        for point in configuration.inspectionPoints {
+            guard var model = models[point.name] else { throw ConfigurationError(file: "configuration", keyPath: "inspection_points.\(point.name).model",
+                                                                                   found: "no loaded model", expected: "models checked by checkResources") }
+            if let threshold = point.threshold { model.spec.threshold = threshold }
+            let inspector = try Inspector(model: model, threads: inferenceThreads)
+            let results = OutboxResultLink(outbox: outbox, station: configuration.name, point: point.name, modelID: inspector.modelID,
+                                           modelSHA256: inspector.modelSHA256, classes: model.spec.classes,
+                                           threshold: inspector.rule.threshold) { alarm in
+                alarmCount.add()
+                log("alarm: \(point.name): \(alarm)")
+            }
+            let rejects = rejectController.map { StationRejectLink.plc(ModbusRejectLink(controller: $0)) } ?? .none(CountingRejectLink())
+            let region = point.region.map { PixelRegion(x: $0.x, y: $0.y, width: $0.width, height: $0.height) }
+            let runner = Point(name: point.name, source: try Self.source(point.source), inspector: inspector, line: point.line.geometry,
+                               slot: UInt16(point.slot), region: region, uncertaintyBand: point.uncertaintyBand, rejects: rejects, results: results)
+            runner.onSourceError = { message in
+                alarmCount.add()
+                log("alarm: \(message)")
+            }
+            points.append(runner)
+        }
+    }
+
+    static func source(_ source: StationConfiguration.Source) throws -> FrameSource {
+        switch source {
+        case let .camera(device, format, width, height, fps):
+            return try V4L2Camera(path: device, request: CameraRequest(pixelFormat: PixelFormat(fourcc: format), width: width, height: height,
+                                                                      framesPerSecond: fps))
+        case let .folder(path, fps, loop):
+            return try FolderSource(folder: path, framesPerSecond: fps, loop: loop)
+        case let .image(path, fps):
+            return SingleImageSource(image: try ImageDecoder.decode(contentsOf: path), name: path, framesPerSecond: fps)
+        }
+    }
+
+    /// Runs every point until `shouldStop()`, `maxParts` parts per point, or (a folder replayed
+    /// without looping) its last frame; then settles the parts in flight and flushes the outbox.
+    public func run(maxParts: Int? = nil, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> Summary {
+        try publisher?.start()
+        rejectController?.start()
+        let start = MonotonicClock.seconds()
+        let group = DispatchGroup()
+        for point in points {
+            try point.source.start()
+            let limit = maxParts ?? (point.source as? FolderSource).flatMap { $0.loop ? nil : $0.files.count }
+            let thread = Thread {
+                while !shouldStop() {
+                    if let limit, point.tracker.counters.entered >= limit { break }
+                    _ = point.step(timeout: 0.2)
+                }
+                point.finish()
+                point.source.stop()
+                group.leave()
+            }
+            thread.name = "loupe-\(point.name)"
+            group.enter()
+            thread.start()
+        }
+        group.wait()
+        try outbox.flush()
+        if let publisher {
+            _ = try publisher.waitDrained(timeout: 5)
+            publisher.stop()
+        }
+        if let rejectController {
+            // Every reject sent must be confirmed or given up (at its deadline) before the link closes.
+            let sent = points.reduce(0) { $0 + $1.tracker.counters.totalRejected }
+            let giveUpAt = MonotonicClock.seconds() + 5
+            while rejectsConfirmed.value + rejectsNotConfirmed.value < sent && MonotonicClock.seconds() < giveUpAt { usleep(2_000) }
+            rejectController.stop()
+        }
+        return summary(seconds: MonotonicClock.seconds() - start)
+    }
+
+    private func summary(seconds: Double) -> Summary {
+        var parts = 0, passed = 0, late = 0, failed = 0
+        var byReason = [Int](repeating: 0, count: RejectReason.allCases.count)
+        var latencies: [Double] = []
+        for point in points {
+            let c = point.tracker.counters
+            parts += c.settled
+            passed += c.passed
+            late += c.lateVerdicts
+            for reason in RejectReason.allCases { byReason[reason.index] += c.rejected(reason) }
+            latencies += point.latenciesMs
+            failed += point.tracker.results.failedCommits.value
+        }
+        latencies.sort()
+        func percentile(_ p: Double) -> Double? { latencies.isEmpty ? nil : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+        return Summary(seconds: seconds, parts: parts, passed: passed, rejects: RejectReason.allCases.map { ($0, byReason[$0.index]) },
+                       lateVerdicts: late, latencyP50Ms: percentile(0.5), latencyP99Ms: percentile(0.99), alarms: alarmCount.value,
+                       failedCommits: failed, rejectsConfirmed: rejectController.map { _ in rejectsConfirmed.value },
+                       rejectsNotConfirmed: rejectController.map { _ in rejectsNotConfirmed.value })
+    }
+}
+
+/// The reject side a point uses: the PLC when one is configured, otherwise a counter.
+public enum StationRejectLink: RejectLink {
+    case plc(ModbusRejectLink)
+    case none(CountingRejectLink)
+
+    public mutating func sendReject(_ command: RejectCommand) {
+        switch self {
+        case var .plc(link): link.sendReject(command); self = .plc(link)
+        case var .none(link): link.sendReject(command); self = .none(link)
+        }
+    }
+}
