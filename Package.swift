@@ -155,7 +155,8 @@ let package = Package(
                     swiftSettings: speed),
         .testTarget(name: "LoupeCaptureTests", dependencies: ["LoupeCapture", "LoupeImaging", "LoupeTestSupport"], swiftSettings: speed),
         .testTarget(name: "LoupeMESTests", dependencies: ["LoupeMES", "LoupeTestSupport"], swiftSettings: speed),
-        .testTarget(name: "LoupeStationTests", dependencies: ["LoupeStation", "LoupeMES", "LoupeTestSupport"], swiftSettings: speed),
+        .testTarget(name: "LoupeStationTests", dependencies: ["LoupeStation", "LoupeMES", "LoupeCapture", "LoupeInspection", "LoupeTestSupport"],
+                    swiftSettings: speed),
         .testTarget(name: "LoupeSynthTests", dependencies: ["LoupeSynth", "LoupeTestSupport"], swiftSettings: speed),
         // The package itself: every target in the module graph above, no work-item markers.
         .testTarget(name: "LoupeArchitectureTests", dependencies: ["LoupeTestSupport"], swiftSettings: speed),

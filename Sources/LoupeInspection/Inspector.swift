@@ -89,15 +89,25 @@ public final class Inspector {
     public func decide(writingInput writeInput: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows -> Inspection.Decision {
         let t0 = MonotonicClock.seconds()
         try writeInput(UnsafeMutableBufferPointer(start: networkInput.pointer, count: networkInput.count))
+        return decide(runningOn: networkInput.pointer, preprocessMs: MonotonicClock.milliseconds(since: t0))
+    }
+
+    /// Decides on a network input prepared elsewhere (``inputCount`` floats, `(C, H, W)`, as
+    /// ``input`` says): a station's capture thread converts frames into its own slots.
+    public func decide(input: UnsafePointer<Float>) -> Inspection.Decision {
+        decide(runningOn: input, preprocessMs: 0)
+    }
+
+    private func decide(runningOn input: UnsafePointer<Float>, preprocessMs: Double) -> Inspection.Decision {
         let t1 = MonotonicClock.seconds()
-        session.run(input: networkInput.pointer, batch: 1, output: probabilityBuffer)
+        session.run(input: input, batch: 1, output: probabilityBuffer)
         let inferenceMs = MonotonicClock.milliseconds(since: t1)
         let probabilities = self.probabilities
         let score = rule.defectScore(probabilities)
         var best = 0
         for c in 1..<probabilities.count where probabilities[c] > probabilities[best] { best = c }
         return Inspection.Decision(verdict: rule.rejects(score: score) ? .reject : .pass, defectScore: score, threshold: rule.threshold,
-                                   classIndex: best, timings: .init(decodeMs: 0, preprocessMs: (t1 - t0) * 1000, inferenceMs: inferenceMs))
+                                   classIndex: best, timings: .init(decodeMs: 0, preprocessMs: preprocessMs, inferenceMs: inferenceMs))
     }
 
     private func writeNetworkInput(_ image: Image, into buffer: UnsafeMutableBufferPointer<Float>, name: String) throws {

@@ -1,4 +1,6 @@
 import Foundation
+import LoupeCapture
+import LoupeImaging
 import LoupeInspection
 import LoupeMES
 import LoupeModel
@@ -20,7 +22,8 @@ final class StationRunTests: XCTestCase {
         return dir
     }
 
-    func configuration(frames: String, outbox: String, plc: String? = nil, band: Double = 0.05) throws -> StationConfiguration {
+    func configuration(frames: String, outbox: String, plc: String? = nil, mes: String? = nil, band: Double = 0.05,
+                       fps: Double = 40, model: String = "Models/demo") throws -> StationConfiguration {
         var yaml = """
         station:
           name: test-station
@@ -29,13 +32,14 @@ final class StationRunTests: XCTestCase {
           - name: cam
             source:
               folder: \(frames)
-              fps: 40
-            model: \(repositoryRoot)/Models/demo
+              fps: \(fps)
+            model: \(repositoryRoot)/\(model)
             uncertainty_band: \(band)
             line: {distance_to_pick_m: 1.0, conveyor_speed_m_s: 1.0, reject_lead_ms: 50}
             slot: 3
         """
         if let plc { yaml += "\nplc:\n  address: \(plc)\n  request_timeout_ms: 200" }
+        if let mes { yaml += "\nmes:\n  broker: \(mes)\n  group: plant" }
         return try StationConfiguration.parse(yaml, file: "test.yaml", environment: [:])
     }
 
@@ -89,5 +93,66 @@ final class StationRunTests: XCTestCase {
         let block = try client.readRegisters(10, count: 6, timeoutMs: 500)
         XCTAssertEqual(block[1], 3)
         XCTAssertEqual(block[4], 1)
+    }
+
+    /// With an MES: every part's result reaches a real MQTT subscriber (mosquitto), counted by result id.
+    func testEveryResultReachesTheMES() throws {
+        let broker = try requirePeer { try MosquittoPeer() }
+        let mes = try MESSubscriber(port: broker.port, topics: .sparkplug(group: "plant", station: "test-station"), ackResults: false)
+        try mes.link.waitConnected(timeout: 5)
+        let folder = try frames(10, corrupt: true)
+        let outbox = try makeTemporaryDirectory(self, "station-mes") + "/outbox.sqlite"
+        let config = try configuration(frames: folder, outbox: outbox, mes: "127.0.0.1:\(broker.port)")
+        let runner = try StationRunner(configuration: config, models: try config.checkResources(), inferenceThreads: 1, log: { _ in })
+        let summary = try runner.run()
+        XCTAssertEqual(summary.parts, 11)
+        XCTAssertTrue(mes.wait(distinct: 11, timeout: 10), "the MES got \(mes.distinct) of 11 results")
+        let stored = try Outbox(config: .init(path: outbox)).query({ var q = Outbox.Query(); q.limit = 100; return q }())
+        XCTAssertEqual(mes.ids, Set(stored.map(\.resultId)), "the MES holds exactly the results in the outbox")
+        XCTAssertEqual(summary.pendingResults, 0, "every result acknowledged before the run ended")
+        mes.stop()
+    }
+
+    /// Overload: frames arrive faster than a 300-px network is decided. Capture never waits: the
+    /// frames with no free input slot are dropped and counted, and every one of their parts is
+    /// rejected (frame-lost); no part is passed without a verdict, and every frame is one result.
+    func testOverloadDropsFramesButNeverPassesAPartSilently() throws {
+        let folder = try makeTemporaryDirectory(self, "station-overload")
+        let big = try Image(width: 300, height: 300, channels: 1, pixels: (0..<90_000).map { UInt8(truncatingIfNeeded: $0 * 7 % 253) })
+        for i in 0..<60 { try ImageEncoder.writePNG(big, to: folder + String(format: "/f%03d.png", i), compressionLevel: 0) }
+        let outbox = try makeTemporaryDirectory(self, "station-overload-outbox") + "/outbox.sqlite"
+        let config = try configuration(frames: folder, outbox: outbox, fps: 1000, model: "Models/ElpvNet-ref")
+        let runner = try StationRunner(configuration: config, models: try config.checkResources(), inferenceThreads: 1, log: { _ in })
+        let summary = try runner.run()
+        let lost = summary.rejects.first { $0.0 == .frameLost }?.1 ?? 0
+        let decided = summary.parts - lost - (summary.rejects.first { $0.0 == .noVerdictInTime }?.1 ?? 0)
+        XCTAssertEqual(summary.parts, 60, summary.lines.joined(separator: "\n"))
+        XCTAssertGreaterThan(runner.points[0].droppedForOverload, 0, "1000 frames/s must overrun a 300-px network")
+        XCTAssertGreaterThanOrEqual(lost, runner.points[0].droppedForOverload)
+        XCTAssertLessThanOrEqual(summary.passed, decided, "only decided parts pass")
+        let rows = try Outbox(config: .init(path: outbox)).query({ var q = Outbox.Query(); q.limit = 100; return q }())
+        XCTAssertEqual(Set(rows.map(\.partId)).count, 60, "one result per part, dropped ones included")
+        print("overload: " + summary.lines.joined(separator: "; ") + "; dropped for overload \(runner.points[0].droppedForOverload)")
+    }
+
+    /// The whole pipeline in steady state: capture → conversion into a slot → hand-over →
+    /// inference → tracker → links makes no allocator call per part. Measured as the difference
+    /// between a 50-part and a 250-part run of the same runner (thread start-up costs cancel).
+    func testPipelineAllocatesNothingPerPart() throws {
+        let model = try Model.load(from: repositoryRoot + "/Models/demo")
+        let image = try ImageDecoder.decode(contentsOf: repositoryRoot + "/Images/samples/cell0001.png")
+        let source = SingleImageSource(image: image, name: "still", framesPerSecond: 400)
+        let runner = InspectionPointRunner(name: "alloc", source: source, inspector: try Inspector(model: model, threads: 1),
+                                           line: LineGeometry(distanceToPick: 1, conveyorSpeed: 1, rejectLeadTime: 0.05), slot: 1,
+                                           region: nil, uncertaintyBand: 0.05, rejects: CountingLinks(), results: CountingLinks())
+        try source.start()
+        defer { source.stop() }
+        runner.run(partLimit: 50, shouldStop: { false })  // warm-up: converter, slots, first inferences
+        let short = AllocationCounter.calls { runner.run(partLimit: 100, shouldStop: { false }) }
+        let long = AllocationCounter.calls { runner.run(partLimit: 350, shouldStop: { false }) }
+        XCTAssertEqual(runner.tracker.counters.settled, 350)
+        XCTAssertEqual(runner.tracker.results.results, 350)
+        print("pipeline allocator calls: 50-part run \(short), 250-part run \(long)")
+        XCTAssertLessThanOrEqual(long - short, 0, "allocator calls per part: \(Double(long - short) / 200) (50-part run \(short), 250-part run \(long))")
     }
 }

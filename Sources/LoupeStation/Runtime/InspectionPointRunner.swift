@@ -1,37 +1,49 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import LoupeCapture
 import LoupeImaging
 import LoupeInspection
 import LoupeTensor
 
-/// One inspection point at work, free-running: every frame from the source is a part. Each
-/// frame enters the ``PartTracker`` with its deadline (from the frame's capture time and the
-/// line geometry), is converted in place into the network input, decided by the
-/// ``Inspector``, and settled; the tracker's fail-safe rejects whatever is not decided in time.
-/// Frames the source reports dropped, and frames that cannot be read or converted, are parts
-/// too: they are rejected as `frame-lost`, never passed.
+/// One inspection point at work, free-running (every frame is a part), on two threads joined by
+/// a bounded ``PartQueue``:
+/// - **capture** takes each frame, registers its part (deadline from the frame's capture time and
+///   the line geometry) and converts the frame in place into a free network-input slot. It never
+///   waits for inference: with no slot free, the frame is dropped and its part posted as lost.
+/// - **decision** owns the ``PartTracker``: it registers parts, runs the ``Inspector`` on each
+///   ready slot, settles the parts, and wakes at the next fail-safe time, so every part not
+///   shown good in time is rejected, whatever capture or inference is doing.
 ///
-/// Capture, conversion and inference run one after another on the calling thread.
-public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLink> {
+/// Frames the source reports dropped, and frames that cannot be read or converted, are parts
+/// too: they are rejected as `frame-lost`, never passed. Handing a part from capture to decision
+/// allocates nothing (``PartQueue``).
+public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLink>: @unchecked Sendable {
     public let name: String
     public let source: FrameSource
     public let inspector: Inspector
     public let line: LineGeometry
     public let slot: UInt16
     public let region: PixelRegion?
-    public var tracker: PartTracker<Rejects, Results>
+    /// Owned by the decision thread while running; read it after ``run(partLimit:shouldStop:)``.
+    public private(set) var tracker: PartTracker<Rejects, Results>
     /// Frame capture → decision, milliseconds, for every decided part (capacity fixed at start).
     public private(set) var latenciesMs: [Double] = []
-    /// Told when the source fails without a frame (a camera unplugged): no part was lost.
+    /// Frames dropped because inference was behind (their parts were rejected).
+    public private(set) var droppedForOverload = 0
+    /// Told when the source fails without a frame (a camera unplugged: no part was lost), and
+    /// when the hand-over ring overflowed (parts untracked).
     public var onSourceError: ((String) -> Void)?
+
+    let queue: PartQueue
     private var converter: FrameConverter?
     private var nextPart: UInt32 = 1
     private var unreadableSinceLastFrame = 0
+    private var capturedParts = 0
 
     public init(name: String, source: FrameSource, inspector: Inspector, line: LineGeometry, slot: UInt16, region: PixelRegion?,
-                uncertaintyBand: Float, rejects: Rejects, results: Results, latencyCapacity: Int = 1 << 20) {
+                uncertaintyBand: Float, rejects: Rejects, results: Results, inputSlots: Int = 3, latencyCapacity: Int = 1 << 20) {
         self.name = name
         self.source = source
         self.inspector = inspector
@@ -40,73 +52,88 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
         self.region = region
         tracker = PartTracker(configuration: .init(rejectLeadTime: line.rejectLeadTime, uncertaintyBand: uncertaintyBand),
                               rejects: rejects, results: results, now: MonotonicClock.seconds())
+        queue = PartQueue(slots: inputSlots, inputCount: inspector.inputCount)
         latenciesMs.reserveCapacity(latencyCapacity)
     }
 
-    /// Handles the next frame, waiting up to `timeout` seconds for it.
-    /// - Returns: false when no frame came (timeout, or a replay at its end).
-    public func step(timeout: Double) -> Bool {
-        let got: Bool?
-        do {
-            got = try source.withNextFrame(timeout: timeout) { frame -> Bool in
-                // A frame already counted as lost (it failed to read) shows again as a gap here.
-                let dropped = max(0, frame.droppedBefore - unreadableSinceLastFrame)
-                unreadableSinceLastFrame = 0
-                for _ in 0..<dropped { lostPart(at: frame.timestamp, detail: "frame dropped by \(source.name)") }
-                inspect(frame)
-                return true
-            }
-        } catch let error as CaptureError {
-            if case .deviceLost = error {
-                // No frame was taken, so no part is lost here; the camera reconnects on the next calls.
-                onSourceError?("\(name): \(error)")
-                got = false
-            } else {
-                lostPart(at: MonotonicClock.seconds(), detail: "\(error)")
+    /// Runs capture on a new thread and decisions on the calling thread until `shouldStop()`,
+    /// `partLimit` parts, or the source's end (a folder replayed without looping); then settles
+    /// every part still in flight.
+    public func run(partLimit: Int?, shouldStop: @escaping @Sendable () -> Bool) {
+        queue.reopen()
+        let captureDone = DispatchSemaphore(value: 0)
+        let capture = Thread { [self] in
+            captureLoop(partLimit: partLimit, shouldStop: shouldStop)
+            queue.close()
+            captureDone.signal()
+        }
+        capture.name = "loupe-\(name)-capture"
+        capture.start()
+        decisionLoop()
+        captureDone.wait()
+        if queue.overflows > 0 { onSourceError?("\(name): \(queue.overflows) hand-over events lost: the decision thread stalled") }
+    }
+
+    // MARK: Capture thread
+
+    private func captureLoop(partLimit: Int?, shouldStop: () -> Bool) {
+        // A folder replayed without looping ends after its last file: every file became a part
+        // (read, unreadable, or skipped by the replay clock), or nothing came for 5 s.
+        let replayLength = (source as? FolderSource).flatMap { $0.loop ? nil : $0.files.count }
+        var idleTurns = 0
+        while !shouldStop() {
+            if let partLimit, capturedParts >= partLimit { return }
+            if let replayLength, capturedParts >= replayLength || idleTurns >= 25 { return }
+            do {
+                let got: Void? = try source.withNextFrame(timeout: 0.2) { frame in
+                    // A frame already counted as lost (it failed to read) shows again as a gap here.
+                    let dropped = max(0, frame.droppedBefore - unreadableSinceLastFrame)
+                    unreadableSinceLastFrame = 0
+                    for _ in 0..<dropped { lostPart(at: frame.timestamp, .droppedBySource) }
+                    capture(frame)
+                }
+                idleTurns = got == nil ? idleTurns + 1 : 0
+            } catch let error as CaptureError {
+                if case .deviceLost = error {
+                    onSourceError?("\(name): \(error)") // no frame was taken: no part lost; the camera reconnects
+                } else {
+                    lostPart(at: MonotonicClock.seconds(), .unreadable)
+                    unreadableSinceLastFrame += 1
+                }
+            } catch {
+                lostPart(at: MonotonicClock.seconds(), .unreadable) // a corrupt or truncated file: still a part
                 unreadableSinceLastFrame += 1
-                got = true
             }
-        } catch {
-            // The frame could not be read (a corrupt or truncated file): it still was a part.
-            lostPart(at: MonotonicClock.seconds(), detail: "\(error)")
-            unreadableSinceLastFrame += 1
-            got = true
-        }
-        tracker.advance(to: MonotonicClock.seconds())
-        return got ?? false
-    }
-
-    /// Settles every part still in flight (their fail-safe times pass or are reached now).
-    public func finish() {
-        while let due = tracker.nextFailSafeTime {
-            let now = MonotonicClock.seconds()
-            if due > now { sleepUntil(due) }
-            tracker.advance(to: max(due, MonotonicClock.seconds()))
         }
     }
 
-    private func inspect(_ frame: Frame) {
+    private func newPart(at time: Double) -> PartID {
         let part = PartID(nextPart, slot: slot)
         nextPart &+= 1
-        tracker.partEntered(part, deadline: line.deadline(detectedAt: frame.timestamp), at: MonotonicClock.seconds())
+        capturedParts += 1
+        queue.post(.entered(part, deadline: line.deadline(detectedAt: time), at: MonotonicClock.seconds()))
+        return part
+    }
+
+    private func capture(_ frame: Frame) {
+        let part = newPart(at: frame.timestamp)
+        guard let slot = queue.takeSlot() else {
+            droppedForOverload += 1
+            queue.post(.lost(part.id, .noFreeSlot, at: MonotonicClock.seconds()))
+            return
+        }
         do {
-            let converter = try self.converter(for: frame.format)
-            let decision = try inspector.decide { input in
-                try converter.convert(frame.bytes, into: input.baseAddress!, capacity: input.count)
-            }
-            let now = MonotonicClock.seconds()
-            if latenciesMs.count < latenciesMs.capacity { latenciesMs.append((now - frame.timestamp) * 1000) }
-            tracker.verdict(for: part.id, score: decision.defectScore, threshold: decision.threshold, classIndex: decision.classIndex, at: now)
+            try converter(for: frame.format).convert(frame.bytes, into: queue.input(slot), capacity: queue.inputCount)
+            queue.post(.ready(part.id, slot: slot, capturedAt: frame.timestamp))
         } catch {
-            tracker.failed(part.id, .frameLost, detail: "\(error)", at: MonotonicClock.seconds())
+            queue.releaseSlot(slot)
+            queue.post(.lost(part.id, .conversionFailed, at: MonotonicClock.seconds()))
         }
     }
 
-    private func lostPart(at time: Double, detail: String) {
-        let part = PartID(nextPart, slot: slot)
-        nextPart &+= 1
-        tracker.partEntered(part, deadline: line.deadline(detectedAt: time), at: MonotonicClock.seconds())
-        tracker.failed(part.id, .frameLost, detail: detail, at: MonotonicClock.seconds())
+    private func lostPart(at time: Double, _ loss: PartQueue.FrameLoss) {
+        let part = newPart(at: time)
+        queue.post(.lost(part.id, loss, at: MonotonicClock.seconds()))
     }
 
     /// The converter for `format`, made once per frame format (a replayed folder may mix sizes).
@@ -119,8 +146,35 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
         return made
     }
 
-    private func sleepUntil(_ time: Double) {
-        let wait = time - MonotonicClock.seconds()
-        if wait > 0 { usleep(UInt32(min(wait, 1) * 1e6)) }
+    // MARK: Decision thread
+
+    private func decisionLoop() {
+        var batch: [PartQueue.Event] = []
+        batch.reserveCapacity(4096)
+        while queue.take(into: &batch, wakeAt: tracker.nextFailSafeTime ?? MonotonicClock.seconds() + 0.05) {
+            for event in batch { handle(event) }
+            tracker.advance(to: MonotonicClock.seconds())
+        }
+        // Capture has stopped: every part still in flight gets its verdict-less fail-safe.
+        while let due = tracker.nextFailSafeTime {
+            let wait = due - MonotonicClock.seconds()
+            if wait > 0 { usleep(UInt32(min(wait, 1) * 1e6)) }
+            tracker.advance(to: max(due, MonotonicClock.seconds()))
+        }
+    }
+
+    private func handle(_ event: PartQueue.Event) {
+        switch event {
+        case let .entered(part, deadline, at):
+            tracker.partEntered(part, deadline: deadline, at: at)
+        case let .lost(id, loss, at):
+            tracker.failed(id, .frameLost, detail: loss.detail, at: at)
+        case let .ready(id, slot, capturedAt):
+            let decision = inspector.decide(input: queue.input(slot))
+            queue.releaseSlot(slot)
+            let now = MonotonicClock.seconds()
+            if latenciesMs.count < latenciesMs.capacity { latenciesMs.append((now - capturedAt) * 1000) }
+            tracker.verdict(for: id, score: decision.defectScore, threshold: decision.threshold, classIndex: decision.classIndex, at: now)
+        }
     }
 }

@@ -28,6 +28,9 @@ public final class StationRunner {
         /// Rejects the PLC confirmed by read-back in time, and those it did not (nil: no PLC).
         public var rejectsConfirmed: Int?
         public var rejectsNotConfirmed: Int?
+        /// Results in the outbox not yet acknowledged (by the broker or the MES) at the end; they
+        /// are sent on the next start.
+        public var pendingResults: Int
 
         public var rejected: Int { rejects.reduce(0) { $0 + $1.1 } }
         public var failSafeRejects: Int { rejects.filter { $0.0.isFailSafe }.reduce(0) { $0 + $1.1 } }
@@ -40,6 +43,7 @@ public final class StationRunner {
             if let confirmed = rejectsConfirmed {
                 lines.append("PLC: \(confirmed) rejects confirmed in time, \(rejectsNotConfirmed ?? 0) not confirmed")
             }
+            if pendingResults > 0 { lines.append("\(pendingResults) results wait in the outbox for the MES") }
             if lateVerdicts > 0 || alarms > 0 || failedCommits > 0 {
                 lines.append("late verdicts \(lateVerdicts), alarms \(alarms), results not stored \(failedCommits)")
             }
@@ -127,8 +131,9 @@ public final class StationRunner {
         }
     }
 
-    /// Runs every point until `shouldStop()`, `maxParts` parts per point, or (a folder replayed
-    /// without looping) its last frame; then settles the parts in flight and flushes the outbox.
+    /// Runs every point (capture and decision threads each) until `shouldStop()`, `maxParts`
+    /// parts per point, or (a folder replayed without looping) its last frame; then settles the
+    /// parts in flight, waits for the PLC to confirm the rejects, and flushes the outbox.
     public func run(maxParts: Int? = nil, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> Summary {
         try publisher?.start()
         rejectController?.start()
@@ -136,13 +141,8 @@ public final class StationRunner {
         let group = DispatchGroup()
         for point in points {
             try point.source.start()
-            let limit = maxParts ?? (point.source as? FolderSource).flatMap { $0.loop ? nil : $0.files.count }
             let thread = Thread {
-                while !shouldStop() {
-                    if let limit, point.tracker.counters.entered >= limit { break }
-                    _ = point.step(timeout: 0.2)
-                }
-                point.finish()
+                point.run(partLimit: maxParts, shouldStop: shouldStop)
                 point.source.stop()
                 group.leave()
             }
@@ -153,7 +153,7 @@ public final class StationRunner {
         group.wait()
         try outbox.flush()
         if let publisher {
-            _ = try publisher.waitDrained(timeout: 5)
+            _ = try publisher.waitDrained(timeout: 10)
             publisher.stop()
         }
         if let rejectController {
@@ -163,10 +163,10 @@ public final class StationRunner {
             while rejectsConfirmed.value + rejectsNotConfirmed.value < sent && MonotonicClock.seconds() < giveUpAt { usleep(2_000) }
             rejectController.stop()
         }
-        return summary(seconds: MonotonicClock.seconds() - start)
+        return summary(seconds: MonotonicClock.seconds() - start, pending: publisher == nil ? 0 : try outbox.status().pending)
     }
 
-    private func summary(seconds: Double) -> Summary {
+    private func summary(seconds: Double, pending: Int) -> Summary {
         var parts = 0, passed = 0, late = 0, failed = 0
         var byReason = [Int](repeating: 0, count: RejectReason.allCases.count)
         var latencies: [Double] = []
@@ -184,7 +184,7 @@ public final class StationRunner {
         return Summary(seconds: seconds, parts: parts, passed: passed, rejects: RejectReason.allCases.map { ($0, byReason[$0.index]) },
                        lateVerdicts: late, latencyP50Ms: percentile(0.5), latencyP99Ms: percentile(0.99), alarms: alarmCount.value,
                        failedCommits: failed, rejectsConfirmed: rejectController.map { _ in rejectsConfirmed.value },
-                       rejectsNotConfirmed: rejectController.map { _ in rejectsNotConfirmed.value })
+                       rejectsNotConfirmed: rejectController.map { _ in rejectsNotConfirmed.value }, pendingResults: pending)
     }
 }
 
