@@ -13,7 +13,7 @@ demo: build
 ## All tests: XCTest suites (release build) and the vivid capture test in qemu,
 ## closing with one line "tests: N passed, M failed".
 test: deps
-	@scripts/install-deps.sh chromium  # the real-browser test of the evaluation report
+	@scripts/install-deps.sh chromium prometheus  # the real-browser test of the evaluation report; the real Prometheus scraping the station
 	scripts/setup-test-venv.sh
 	scripts/test-all.sh
 

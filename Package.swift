@@ -28,7 +28,8 @@
 //   LoupeCapture ....... CV4L2, CCaptureKernels, LoupeImaging
 //   LoupeMES ........... CMosquitto, GRDB, LoupeTensor
 //   LoupeSynth ......... LoupeImaging, LoupeTensor
-//   LoupeStation ....... LoupeInspection, LoupeCapture, LoupeMES, LoupeModel, LoupeImaging, Yams
+//   LoupeStation ....... LoupeInspection, LoupeCapture, LoupeMES, LoupeModel, LoupeImaging,
+//                        Yams, Hummingbird (HTTP API), Prometheus (metrics)
 //
 //   test support  CMallocCounter   LoupePeers (mosquitto, pymodbus PLC, MES stand-in)
 //                 LoupeTestSupport (seeded data, assertClose, temp dirs, allocation counter, peers)
@@ -58,6 +59,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         // ── C shims ────────────────────────────────────────────────────────────────────────
@@ -101,7 +106,10 @@ let package = Package(
         // ── station: part tracking and the fail-safe (a pure state machine), configuration ──
         .target(name: "LoupeStation",
                 dependencies: ["LoupeInspection", "LoupeCapture", "LoupeMES", "LoupeModel", "LoupeImaging", "LoupeTensor",
-                               .product(name: "Yams", package: "Yams")],
+                               .product(name: "Yams", package: "Yams"), .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "Prometheus", package: "swift-prometheus"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                               .product(name: "Logging", package: "swift-log")],
                 swiftSettings: speed),
 
         // ── executables: wiring only ───────────────────────────────────────────────────────

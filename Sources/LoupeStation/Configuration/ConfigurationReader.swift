@@ -113,13 +113,15 @@ struct ConfigurationReader {
         return text
     }
 
-    /// `host:port`, port 1...65535.
-    func endpoint(defaultPort: Int) throws -> (host: String, port: Int) {
+    /// `host:port`, port 1...65535 (0 too with `kernelPicksPort`: any free port, for tests).
+    func endpoint(defaultPort: Int, kernelPicksPort: Bool = false) throws -> (host: String, port: Int) {
         let text = try string()
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count <= 2, !parts[0].isEmpty else { throw fail("'\(text)'", expected: "HOST or HOST:PORT") }
         guard parts.count == 2 else { return (String(parts[0]), defaultPort) }
-        guard let port = Int(parts[1]), (1...65535).contains(port) else { throw fail("'\(text)'", expected: "HOST:PORT with a port 1...65535") }
+        guard let port = Int(parts[1]), ((kernelPicksPort ? 0 : 1)...65535).contains(port) else {
+            throw fail("'\(text)'", expected: "HOST:PORT with a port 1...65535")
+        }
         return (String(parts[0]), port)
     }
 

@@ -76,7 +76,7 @@ extension StationConfiguration {
     private static func api(_ r: ConfigurationReader, _ environment: [String: String]) throws -> API {
         guard r.isPresent else { return API(host: "127.0.0.1", port: 8080, token: nil) }
         let a = try r.mapping(allowing: ["listen", "token_file", "token_env"])
-        let listen = try a["listen"].isPresent ? a["listen"].endpoint(defaultPort: 8080) : (host: "127.0.0.1", port: 8080)
+        let listen = try a["listen"].isPresent ? a["listen"].endpoint(defaultPort: 8080, kernelPicksPort: true) : (host: "127.0.0.1", port: 8080)
         return API(host: listen.host, port: listen.port, token: try secret(a, "token", environment))
     }
 

@@ -32,6 +32,8 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
     public private(set) var latenciesMs: [Double] = []
     /// Frames dropped because inference was behind (their parts were rejected).
     public private(set) var droppedForOverload = 0
+    /// The point's Prometheus series (nil: not counted).
+    public var metrics: StationMetrics.Point?
     /// Told when the source fails without a frame (a camera unplugged: no part was lost), and
     /// when the hand-over ring overflowed (parts untracked).
     public var onSourceError: ((String) -> Void)?
@@ -119,6 +121,7 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
         let part = newPart(at: frame.timestamp)
         guard let slot = queue.takeSlot() else {
             droppedForOverload += 1
+            metrics?.droppedFrames.increment()
             queue.post(.lost(part.id, .noFreeSlot, at: MonotonicClock.seconds()))
             return
         }
@@ -174,6 +177,7 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
             queue.releaseSlot(slot)
             let now = MonotonicClock.seconds()
             if latenciesMs.count < latenciesMs.capacity { latenciesMs.append((now - capturedAt) * 1000) }
+            metrics?.decisionLatency.record(now - capturedAt)
             tracker.verdict(for: id, score: decision.defectScore, threshold: decision.threshold, classIndex: decision.classIndex, at: now)
         }
     }

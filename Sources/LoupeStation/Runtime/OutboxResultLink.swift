@@ -16,6 +16,8 @@ public struct OutboxResultLink: ResultLink {
     /// Results whose group commit failed (the disk is full or the outbox over budget).
     public private(set) var failedCommits = Counter()
     public var onAlarm: (StationAlarm) -> Void
+    /// The point's Prometheus series (nil: not counted).
+    public var metrics: StationMetrics.Point?
 
     /// A shared count the commit callbacks can reach.
     public final class Counter: @unchecked Sendable {
@@ -38,6 +40,7 @@ public struct OutboxResultLink: ResultLink {
     }
 
     public mutating func publish(_ result: PartResult) {
+        metrics?.settled(result.disposition)
         let verdict: ResultRecord.Verdict
         let defectClass: String
         switch result.disposition {
@@ -61,7 +64,11 @@ public struct OutboxResultLink: ResultLink {
         outbox.enqueueGrouped(record) { error in if error != nil { failed.add() } }
     }
 
-    public mutating func raise(_ alarm: StationAlarm) { onAlarm(alarm) }
+    public mutating func raise(_ alarm: StationAlarm) {
+        metrics?.alarms.increment()
+        if case .lateVerdict = alarm { metrics?.lateVerdicts.increment() }
+        onAlarm(alarm)
+    }
 
     /// A part with no usable score (frame lost, no verdict in time, a NaN from the network) is
     /// recorded with score 1: it was treated as defective. JSON has no NaN.

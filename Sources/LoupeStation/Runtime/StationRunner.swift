@@ -54,6 +54,9 @@ public final class StationRunner {
     public let configuration: StationConfiguration
     public let outbox: Outbox
     public private(set) var points: [Point] = []
+    public let metrics = StationMetrics()
+    /// `/metrics`, `/health`, `/ready` on `api.listen` while running.
+    public let http = StationHTTPServer()
     private let publisher: MESPublisher?
     private let rejectController: RejectController?
     private let log: @Sendable (String) -> Void
@@ -101,16 +104,19 @@ public final class StationRunner {
                                                                                    found: "no loaded model", expected: "models checked by checkResources") }
             if let threshold = point.threshold { model.spec.threshold = threshold }
             let inspector = try Inspector(model: model, threads: inferenceThreads)
-            let results = OutboxResultLink(outbox: outbox, station: configuration.name, point: point.name, modelID: inspector.modelID,
+            let pointMetrics = metrics.point(point.name, model: inspector.modelID)
+            var results = OutboxResultLink(outbox: outbox, station: configuration.name, point: point.name, modelID: inspector.modelID,
                                            modelSHA256: inspector.modelSHA256, classes: model.spec.classes,
                                            threshold: inspector.rule.threshold) { alarm in
                 alarmCount.add()
                 log("alarm: \(point.name): \(alarm)")
             }
+            results.metrics = pointMetrics
             let rejects = rejectController.map { StationRejectLink.plc(ModbusRejectLink(controller: $0)) } ?? .none(CountingRejectLink())
             let region = point.region.map { PixelRegion(x: $0.x, y: $0.y, width: $0.width, height: $0.height) }
             let runner = Point(name: point.name, source: try Self.source(point.source), inspector: inspector, line: point.line.geometry,
                                slot: UInt16(point.slot), region: region, uncertaintyBand: point.uncertaintyBand, rejects: rejects, results: results)
+            runner.metrics = pointMetrics
             runner.onSourceError = { message in
                 alarmCount.add()
                 log("alarm: \(message)")
@@ -135,6 +141,9 @@ public final class StationRunner {
     /// parts per point, or (a folder replayed without looping) its last frame; then settles the
     /// parts in flight, waits for the PLC to confirm the rejects, and flushes the outbox.
     public func run(maxParts: Int? = nil, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> Summary {
+        try http.start(host: configuration.api.host, port: configuration.api.port, metrics: metrics)
+        defer { http.stop() }
+        log("metrics: http://\(configuration.api.host):\(http.port ?? configuration.api.port)/metrics")
         try publisher?.start()
         rejectController?.start()
         let start = MonotonicClock.seconds()
@@ -150,7 +159,9 @@ public final class StationRunner {
             group.enter()
             thread.start()
         }
+        http.setReady(true)
         group.wait()
+        http.setReady(false)
         try outbox.flush()
         if let publisher {
             _ = try publisher.waitDrained(timeout: 10)

@@ -281,3 +281,46 @@ public final class MESSubscriber: @unchecked Sendable {
 
     public func stop() { link.stop() }
 }
+
+/// A real Prometheus server (Debian's `prometheus`) on 127.0.0.1 scraping `targets` every
+/// second, with its own data folder; stopped (SIGKILL) when released.
+public final class PrometheusPeer {
+    public let port: Int
+    public let dir: String
+    private let process: Process
+    public static let binary = ["/usr/bin/prometheus", "/usr/sbin/prometheus"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    public init(targets: [String]) throws {
+        guard let binary = Self.binary else { throw PeerError.missing("prometheus (Debian package `prometheus`) — `make test` installs it") }
+        port = freePort()
+        dir = NSTemporaryDirectory() + "loupe-prometheus-\(getpid())-\(port)"
+        try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+        let config = """
+        global:
+          scrape_interval: 1s
+          scrape_timeout: 900ms
+        scrape_configs:
+          - job_name: loupe
+            static_configs:
+              - targets: [\(targets.map { "'\($0)'" }.joined(separator: ", "))]
+        """
+        try config.write(toFile: dir + "/prometheus.yml", atomically: true, encoding: .utf8)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
+                             "--web.listen-address=127.0.0.1:\(port)", "--log.level=error"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        guard waitListening(port: port, timeout: 20) else {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            throw PeerError.notReady("prometheus on port \(port)")
+        }
+    }
+
+    deinit {
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
