@@ -14,18 +14,10 @@ public struct OutboxResultLink: ResultLink {
     /// The threshold in force, recorded for parts settled without a verdict.
     public let threshold: Float
     /// Results whose group commit failed (the disk is full or the outbox over budget).
-    public private(set) var failedCommits = Counter()
+    public let failedCommits = SharedCount()
     public var onAlarm: (StationAlarm) -> Void
     /// The point's Prometheus series (nil: not counted).
     public var metrics: StationMetrics.Point?
-
-    /// A shared count the commit callbacks can reach.
-    public final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var count = 0
-        public var value: Int { lock.lock(); defer { lock.unlock() }; return count }
-        func add() { lock.lock(); count += 1; lock.unlock() }
-    }
 
     public init(outbox: Outbox, station: String, point: String, modelID: String, modelSHA256: String, classes: [String],
                 threshold: Float, onAlarm: @escaping (StationAlarm) -> Void) {

@@ -60,9 +60,9 @@ public final class StationRunner {
     private let publisher: MESPublisher?
     private let rejectController: RejectController?
     private let log: @Sendable (String) -> Void
-    private let alarmCount = OutboxResultLink.Counter()
-    private let rejectsConfirmed = OutboxResultLink.Counter()
-    private let rejectsNotConfirmed = OutboxResultLink.Counter()
+    private let alarmCount = SharedCount()
+    private let rejectsConfirmed = SharedCount()
+    private let rejectsNotConfirmed = SharedCount()
 
     /// Opens the outbox and the links and builds every inspection point (models as loaded by
     /// ``StationConfiguration/checkResources(file:)``).
