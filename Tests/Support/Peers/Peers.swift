@@ -37,6 +37,22 @@ public func freePort() -> Int {
     return bindLoopback(s)
 }
 
+/// Starts `executable` (output discarded) and waits until it accepts connections on 127.0.0.1:`port`.
+/// - Throws: ``PeerError/notReady(_:)`` (after killing it) when it does not listen within `timeout` seconds.
+public func startListening(_ executable: String, _ arguments: [String], port: Int, timeout: Double, name: String) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    guard waitListening(port: port, timeout: timeout) else {
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        throw PeerError.notReady("\(name) on port \(port)")
+    }
+    return process
+}
+
 /// True once something accepts TCP connections on 127.0.0.1:port.
 public func waitListening(port: Int, timeout: Double) -> Bool {
     let until = MonotonicClock.seconds() + timeout
@@ -135,14 +151,8 @@ public final class MosquittoPeer {
     }
 
     public func start() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary!)
-        p.arguments = ["-c", dir + "/mosquitto.conf"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        process = p
-        guard waitListening(port: port, timeout: 5) else { throw PeerError.notReady("mosquitto on port \(port) (log: \(dir)/mosquitto.log)") }
+        process = try startListening(Self.binary!, ["-c", dir + "/mosquitto.conf"], port: port, timeout: 5,
+                                     name: "mosquitto (log: \(dir)/mosquitto.log)")
     }
 
     /// SIGKILL (no chance to save state) or SIGTERM, then wait for the exit.
@@ -176,16 +186,8 @@ public final class PLCPeer {
             throw PeerError.missing("\(tried) (python with pymodbus) — run scripts/setup-test-venv.sh")
         }
         port = freePort()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [repo + "/Tests/Support/Peers/mes_plc_peer.py", String(port)]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        guard waitListening(port: port, timeout: 15) else {
-            Glibc.kill(process.processIdentifier, SIGKILL)
-            throw PeerError.notReady("pymodbus peer on port \(port)")
-        }
+        process = try startListening(python, [repo + "/Tests/Support/Peers/mes_plc_peer.py", String(port)], port: port,
+                                     timeout: 15, name: "pymodbus peer")
     }
 
     /// Freezes the PLC (SIGSTOP): connections stay open, nothing answers.
@@ -305,17 +307,9 @@ public final class PrometheusPeer {
               - targets: [\(targets.map { "'\($0)'" }.joined(separator: ", "))]
         """
         try config.write(toFile: dir + "/prometheus.yml", atomically: true, encoding: .utf8)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
-                             "--web.listen-address=127.0.0.1:\(port)", "--log.level=error"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        guard waitListening(port: port, timeout: 20) else {
-            Glibc.kill(process.processIdentifier, SIGKILL)
-            throw PeerError.notReady("prometheus on port \(port)")
-        }
+        process = try startListening(binary, ["--config.file=\(dir)/prometheus.yml", "--storage.tsdb.path=\(dir)/data",
+                                              "--web.listen-address=127.0.0.1:\(port)", "--log.level=error"],
+                                     port: port, timeout: 20, name: "prometheus")
     }
 
     deinit {
