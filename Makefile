@@ -4,7 +4,7 @@ SWIFT ?= swift
 LOUPE := .build/release/loupe
 PY := .venv/bin/python
 
-.PHONY: demo test deps build venv bench-inference bench-capture bench-mes bench-train bench-train-speed fuzz clean
+.PHONY: demo test deps build venv bench-inference bench-capture bench-mes bench-station bench-train bench-train-speed fuzz clean
 
 ## Main job on embedded defaults: classify the bundled sample images with the bundled model.
 demo: build
@@ -37,6 +37,10 @@ bench-capture: deps
 ## MES adapter: PUBACK latency, reject round trip, outbox throughput, long chaos run (QUICK=1 short)
 bench-mes: deps
 	Benchmarks/bench-mes.sh
+
+## Station: frame → decision → reject confirmed at a real PLC at 25 parts/s (QUICK=1 short).
+bench-station: deps
+	Benchmarks/bench-station.sh
 
 ## ELPV training benchmark: accuracy on the 656 test cells, minutes, img/s vs PyTorch (QUICK=1 short).
 bench-train: deps venv

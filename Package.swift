@@ -5,7 +5,7 @@
 // Module graph, by layer; dependencies point down only (docs/architecture.md says what each owns):
 //
 //   executables   loupe (CLI)   loupe-bench   loupe-capture-bench   loupe-mes-bench
-//                 loupe-mes-sim   loupe-v4l2-check
+//                 loupe-station-bench   loupe-mes-sim   loupe-v4l2-check
 //   ─────────────────────────────────────────────────────────────────────────────────────────
 //   station       LoupeStation
 //   applications  LoupeInspection   LoupeEvaluation   LoupeCapture   LoupeMES   LoupeSynth
@@ -128,6 +128,9 @@ let package = Package(
         // Outbox, PUBACK, reject round trip and chaos measurements (make bench-mes).
         .executableTarget(name: "loupe-mes-bench", dependencies: ["LoupeMES", "LoupePeers"], path: "Benchmarks/MESBench",
                           swiftSettings: speed),
+        // Frame → decision → reject at a real PLC, at a line rate (make bench-station).
+        .executableTarget(name: "loupe-station-bench", dependencies: ["LoupeStation", "LoupeInspection", "LoupeImaging", "LoupeModel", "LoupePeers"],
+                          path: "Benchmarks/StationBench", swiftSettings: speed),
         // The station process the MES chaos tests and bench SIGKILL and restart.
         .executableTarget(name: "loupe-mes-sim", dependencies: ["LoupeMES", "LoupePeers"], path: "Tests/Support/StationSim",
                           swiftSettings: speed),

@@ -39,14 +39,14 @@ public final class StationHTTPServer: @unchecked Sendable {
         }
         let bound = DispatchSemaphore(value: 0)
         let boundPort = BoundPort()
+        var logger = Logger(label: "loupe-http")
+        logger.logLevel = .warning
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "loupe"),
                               onServerRunning: { channel in
                                   boundPort.set(channel.localAddress?.port)
                                   bound.signal()
-                              })
+                              }, logger: logger)
         let failure = BoundPort.Failure()
-        var logger = Logger(label: "loupe-http")
-        logger.logLevel = .warning
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         self.group = group
         task = Task.detached {

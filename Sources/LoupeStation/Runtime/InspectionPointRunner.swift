@@ -30,6 +30,8 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
     public private(set) var tracker: PartTracker<Rejects, Results>
     /// Frame capture → decision, milliseconds, for every decided part (capacity fixed at start).
     public private(set) var latenciesMs: [Double] = []
+    /// The same minus the network's own time: what the pipeline adds (hand-over, waiting, tracker).
+    public private(set) var overheadsMs: [Double] = []
     /// Frames dropped because inference was behind (their parts were rejected).
     public private(set) var droppedForOverload = 0
     /// The point's Prometheus series (nil: not counted).
@@ -56,6 +58,7 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
                               rejects: rejects, results: results, now: MonotonicClock.seconds())
         queue = PartQueue(slots: inputSlots, inputCount: inspector.inputCount)
         latenciesMs.reserveCapacity(latencyCapacity)
+        overheadsMs.reserveCapacity(latencyCapacity)
     }
 
     /// Runs capture on a new thread and decisions on the calling thread until `shouldStop()`,
@@ -176,7 +179,10 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
             let decision = inspector.decide(input: queue.input(slot))
             queue.releaseSlot(slot)
             let now = MonotonicClock.seconds()
-            if latenciesMs.count < latenciesMs.capacity { latenciesMs.append((now - capturedAt) * 1000) }
+            if latenciesMs.count < latenciesMs.capacity {
+                latenciesMs.append((now - capturedAt) * 1000)
+                overheadsMs.append((now - capturedAt) * 1000 - decision.timings.inferenceMs)
+            }
             metrics?.decisionLatency.record(now - capturedAt)
             tracker.verdict(for: id, score: decision.defectScore, threshold: decision.threshold, classIndex: decision.classIndex, at: now)
         }

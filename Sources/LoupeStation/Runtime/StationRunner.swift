@@ -63,6 +63,17 @@ public final class StationRunner {
     private let alarmCount = SharedCount()
     private let rejectsConfirmed = SharedCount()
     private let rejectsNotConfirmed = SharedCount()
+    private let rejectLatencies = RejectLatencies()
+
+    /// Frame capture → reject confirmed by the PLC (written and read back), milliseconds, per reject.
+    public var frameToRejectMs: [Double] { rejectLatencies.values }
+
+    final class RejectLatencies: @unchecked Sendable {
+        private let lock = NSLock()
+        private var samples: [Double] = []
+        var values: [Double] { lock.lock(); defer { lock.unlock() }; return samples }
+        func add(_ ms: Double) { lock.lock(); samples.append(ms); lock.unlock() }
+    }
 
     /// Opens the outbox and the links and builds every inspection point (models as loaded by
     /// ``StationConfiguration/checkResources(file:)``).
@@ -90,10 +101,18 @@ public final class StationRunner {
             c.stopLineCoil = plc.stopLineCoil.map(UInt16.init)
             c.requestTimeoutMs = plc.requestTimeoutMs
             let controller = RejectController(config: c, alarm: mesAlarm)
-            let confirmed = rejectsConfirmed, notConfirmed = rejectsNotConfirmed
+            let confirmed = rejectsConfirmed, notConfirmed = rejectsNotConfirmed, latencies = rejectLatencies
+            // Travel time by PLC slot: a part's frame was captured at deadline − travel.
+            let travel = Dictionary(configuration.inspectionPoints.map { (UInt16($0.slot), $0.line.geometry.travelTime) },
+                                    uniquingKeysWith: { first, _ in first })
             controller.onOutcome = { outcome in
                 guard outcome.reason != nil else { return }
-                if outcome.confirmed { confirmed.add() } else { notConfirmed.add() }
+                if outcome.confirmed {
+                    confirmed.add()
+                    latencies.add((outcome.atMono - (outcome.deadlineMono - (travel[outcome.slot] ?? 0))) * 1000)
+                } else {
+                    notConfirmed.add()
+                }
             }
             rejectController = controller
         } else {
