@@ -227,6 +227,49 @@ final class StationRunTests: XCTestCase {
         let parts = try XCTUnwrap(summary?.parts)
         XCTAssertLessThanOrEqual(counted ?? 0, Double(parts), "Prometheus never counts more parts than were settled")
     }
+
+    /// Chaos while the station runs: the broker is SIGKILLed and restarted, and the PLC freezes
+    /// (SIGSTOP) for a while. Every part still gets exactly one result, every result reaches the
+    /// MES once the broker is back, and no reject is silently lost: each is either confirmed by
+    /// the PLC or reported as not confirmed (with the stop-line alarm).
+    func testBrokerKillAndPLCFreezeLoseNothing() throws {
+        let broker = try requirePeer { try MosquittoPeer() }
+        let plc = try requirePeer { try PLCPeer(repo: repositoryRoot) }
+        let mes = try MESSubscriber(port: broker.port, topics: .sparkplug(group: "plant", station: "test-station"), ackResults: false)
+        try mes.link.waitConnected(timeout: 5)
+        let folder = try frames(24, corrupt: false)
+        let outbox = try makeTemporaryDirectory(self, "station-chaos") + "/outbox.sqlite"
+        var config = try configuration(frames: folder, outbox: outbox, plc: "127.0.0.1:\(plc.port)", mes: "127.0.0.1:\(broker.port)")
+        config.inspectionPoints[0].source = .folder(path: folder, framesPerSecond: 20, loop: true)
+        let runner = try StationRunner(configuration: config, models: try config.checkResources(), inferenceThreads: 1, log: { _ in })
+        let stop = StopFlag()
+        let finished = DispatchSemaphore(value: 0)
+        var summary: StationRunner.Summary?
+        Thread {
+            summary = try? runner.run(maxParts: 120) { stop.isSet }
+            finished.signal()
+        }.start()
+        Thread.sleep(forTimeInterval: 1.0)
+        broker.stop(kill: true)                       // the MES link goes down…
+        Thread.sleep(forTimeInterval: 1.0)
+        try broker.start()                            // …and comes back
+        Thread.sleep(forTimeInterval: 0.5)
+        plc.freeze()                                  // the PLC stops answering for 1.5 s
+        Thread.sleep(forTimeInterval: 1.5)
+        plc.thaw()
+        XCTAssertEqual(finished.wait(timeout: .now() + 60), .success, "the station did not finish")
+        let result = try XCTUnwrap(summary)
+        XCTAssertEqual(result.parts, 120)
+        XCTAssertEqual((result.rejectsConfirmed ?? 0) + (result.rejectsNotConfirmed ?? 0), result.rejected,
+                       "every reject confirmed or reported unconfirmed: " + result.lines.joined(separator: "; "))
+        XCTAssertGreaterThan(result.rejectsNotConfirmed ?? 0, 0, "the frozen PLC must have cost some confirmations")
+        XCTAssertTrue(mes.wait(distinct: 120, timeout: 20), "the MES got \(mes.distinct) of 120 results")
+        let stored = try Outbox(config: .init(path: outbox)).query({ var q = Outbox.Query(); q.limit = 500; return q }())
+        XCTAssertEqual(stored.count, 120, "one result per part")
+        XCTAssertEqual(mes.ids, Set(stored.map(\.resultId)))
+        print("station chaos: " + result.lines.joined(separator: "; ") + "; MES duplicates \(mes.duplicates)")
+        mes.stop()
+    }
 }
 
 /// A flag set from the test thread and read by the station's threads.
