@@ -95,6 +95,17 @@ final class StationConfigurationTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(error(sameSlot)).keyPath, "inspection_points[1].slot")
     }
 
+    func testPLCTriggerNeedsAPLC() throws {
+        let e = try XCTUnwrap(error(minimal + "\n    trigger: plc"))
+        XCTAssertEqual(e.keyPath, "inspection_points[0].trigger")
+        XCTAssertTrue(e.expected.contains("plc: section"), e.description)
+        let c = try StationConfiguration.parse(minimal + "\n    trigger: plc\n    trigger_register: 30\n    trigger_wait_ms: 150\nplc:\n  address: 10.0.0.5",
+                                               file: "t.yaml", environment: [:])
+        XCTAssertEqual(c.inspectionPoints[0].triggerRegister, 30)
+        XCTAssertEqual(c.inspectionPoints[0].triggerWait, 0.15, accuracy: 1e-12)
+        XCTAssertEqual(c.plc?.port, 502)
+    }
+
     func testLeadTimeMustFitTheTravelTime() throws {
         let e = try XCTUnwrap(error(minimal + "\n    line: {distance_to_pick_m: 0.03, conveyor_speed_m_s: 1, reject_lead_ms: 40}"))
         XCTAssertEqual(e.keyPath, "inspection_points[0].line.reject_lead_ms")

@@ -270,6 +270,44 @@ final class StationRunTests: XCTestCase {
         print("station chaos: " + result.lines.joined(separator: "; ") + "; MES duplicates \(mes.duplicates)")
         mes.stop()
     }
+    /// PLC-triggered parts: the PLC announces each part (id, slot, encoder) in its trigger block;
+    /// the part id travels from the trigger to the result and the reject, one result per
+    /// announced part, and frames nobody announced are not inspected.
+    func testPLCTriggeredPartsCarryThePLCsIDs() throws {
+        let plc = try requirePeer { try PLCPeer(repo: repositoryRoot) }
+        let folder = try frames(6, corrupt: false)
+        let outbox = try makeTemporaryDirectory(self, "station-trigger") + "/outbox.sqlite"
+        var config = try configuration(frames: folder, outbox: outbox, plc: "127.0.0.1:\(plc.port)")
+        config.inspectionPoints[0].source = .folder(path: folder, framesPerSecond: 50, loop: true)
+        config.inspectionPoints[0].trigger = .plc
+        config.inspectionPoints[0].triggerRegister = 40
+        let runner = try StationRunner(configuration: config, models: try config.checkResources(), inferenceThreads: 1, log: { _ in })
+        let stop = StopFlag()
+        let finished = DispatchSemaphore(value: 0)
+        var summary: StationRunner.Summary?
+        Thread {
+            summary = try? runner.run { stop.isSet }
+            finished.signal()
+        }.start()
+        XCTAssertTrue(waitUntil(10) { runner.http.port != nil })
+        Thread.sleep(forTimeInterval: 0.3)
+        let line = ModbusClient(host: "127.0.0.1", port: plc.port, unit: 1)
+        for n in 1...15 {
+            try line.writeRegisters(40, [UInt16(n), 0, UInt16(1000 + n), 7, 0, UInt16(n * 100)], timeoutMs: 500)
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        line.close()
+        Thread.sleep(forTimeInterval: 1.5)
+        stop.set()
+        XCTAssertEqual(finished.wait(timeout: .now() + 30), .success)
+        let result = try XCTUnwrap(summary)
+        XCTAssertEqual(result.parts, 15, result.lines.joined(separator: "; "))
+        let stored = try Outbox(config: .init(path: outbox)).query({ var q = Outbox.Query(); q.limit = 100; return q }())
+        XCTAssertEqual(Set(stored.map(\.partId)), Set((1...15).map { String(1000 + $0) }), "the PLC's part ids, one result each")
+        XCTAssertEqual(stored.count, 15)
+        XCTAssertEqual(result.rejects.first { $0.0 == .noVerdictInTime }?.1, 0, "every announced part got its frame and verdict in time")
+        XCTAssertEqual(result.rejectsConfirmed, result.rejected)
+    }
 }
 
 /// A flag set from the test thread and read by the station's threads.

@@ -27,6 +27,9 @@ extension StationConfiguration {
             api: try api(root["api"], environment),
             inspectionPoints: try points.map(inspectionPoint))
         var seen: Set<String> = [], slots: [Int: String] = [:]
+        for (index, point) in config.inspectionPoints.enumerated() where point.trigger == .plc && config.plc == nil {
+            throw points[index]["trigger"].fail("'plc' with no plc section", expected: "a plc: section with the PLC's address")
+        }
         for (index, point) in config.inspectionPoints.enumerated() {
             let reader = points[index]["name"]
             guard seen.insert(point.name).inserted else { throw reader.fail("'\(point.name)' a second time", expected: "a name used once") }
@@ -104,7 +107,8 @@ extension StationConfiguration {
     }
 
     private static func inspectionPoint(_ r: ConfigurationReader) throws -> InspectionPoint {
-        let p = try r.mapping(allowing: ["name", "source", "region", "model", "threshold", "uncertainty_band", "trigger", "line", "slot"])
+        let p = try r.mapping(allowing: ["name", "source", "region", "model", "threshold", "uncertainty_band", "trigger", "trigger_register",
+                                         "trigger_wait_ms", "line", "slot"])
         return InspectionPoint(
             name: try p["name"].string(),
             source: try source(p["source"]),
@@ -113,6 +117,8 @@ extension StationConfiguration {
             threshold: try p["threshold"].optionalDouble(in: 0...1, "a threshold in 0...1").map(Float.init),
             uncertaintyBand: Float(try p["uncertainty_band"].optionalDouble(in: 0...0.5, "a band 0...0.5 around the threshold") ?? 0),
             trigger: Trigger(rawValue: try p["trigger"].isPresent ? p["trigger"].choice(["free-running", "plc"]) : "free-running")!,
+            triggerRegister: try p["trigger_register"].optionalInt(in: 0...65529, "a holding register 0...65529") ?? 20,
+            triggerWait: try p["trigger_wait_ms"].optionalDouble(in: 1...10_000, "milliseconds, 1...10000").map { $0 / 1000 } ?? 0.2,
             line: try line(p["line"]),
             slot: try p["slot"].optionalInt(in: 0...65535, "a PLC slot 0...65535") ?? 0)
     }

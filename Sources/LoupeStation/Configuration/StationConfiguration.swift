@@ -51,6 +51,10 @@ public struct StationConfiguration: Equatable, Sendable {
         /// Scores within this distance of the threshold are uncertain (fail-safe reject).
         public var uncertaintyBand: Float
         public var trigger: Trigger
+        /// PLC-triggered points: the first of the 6 holding registers the PLC announces parts in.
+        public var triggerRegister: Int
+        /// PLC-triggered points: the longest a part waits for its frame after the trigger.
+        public var triggerWait: Double
         public var line: Line
         /// The PLC's tracking slot for this point's parts.
         public var slot: Int

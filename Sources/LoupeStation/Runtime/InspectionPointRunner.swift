@@ -7,8 +7,10 @@ import LoupeImaging
 import LoupeInspection
 import LoupeTensor
 
-/// One inspection point at work, free-running (every frame is a part), on two threads joined by
-/// a bounded ``PartQueue``:
+/// One inspection point at work, on two threads joined by a bounded ``PartQueue``. Free-running,
+/// every frame is a part; PLC-triggered (``announce(_:)``), a part is registered the moment the
+/// PLC announces it and takes the next frame captured after that; a part whose frame does not
+/// come within `triggerWait` is rejected as `frame-lost` (frames with no part are not inspected).
 /// - **capture** takes each frame, registers its part (deadline from the frame's capture time and
 ///   the line geometry) and converts the frame in place into a free network-input slot. It never
 ///   waits for inference: with no slot free, the frame is dropped and its part posted as lost.
@@ -36,6 +38,8 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
     public private(set) var droppedForOverload = 0
     /// The point's Prometheus series (nil: not counted).
     public var metrics: StationMetrics.Point?
+    /// PLC-triggered: the longest a part waits for its frame; nil for free-running.
+    public var triggerWait: Double?
     /// Told when the source fails without a frame (a camera unplugged: no part was lost), and
     /// when the hand-over ring overflowed (parts untracked).
     public var onSourceError: ((String) -> Void)?
@@ -45,6 +49,10 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
     private var nextPart: UInt32 = 1
     private var unreadableSinceLastFrame = 0
     private var capturedParts = 0
+    private let capturedPartsLock = NSLock()
+    /// PLC-triggered: parts announced and waiting for their frame, oldest first.
+    private var announced: [(part: PartID, at: Double)] = []
+    private let announcedLock = NSLock()
 
     public init(name: String, source: FrameSource, inspector: Inspector, line: LineGeometry, slot: UInt16, region: PixelRegion?,
                 uncertaintyBand: Float, rejects: Rejects, results: Results, inputSlots: Int = 3, latencyCapacity: Int = 1 << 20) {
@@ -79,6 +87,31 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
         if queue.overflows > 0 { onSourceError?("\(name): \(queue.overflows) hand-over events lost: the decision thread stalled") }
     }
 
+    /// PLC-triggered: the PLC announced `part` at `time`. It is registered at once (its
+    /// fail-safe runs from now) and takes the next frame captured after `time`.
+    public func announce(_ part: PartID, at time: Double) {
+        capturedPartsLock.lock()
+        capturedParts += 1
+        capturedPartsLock.unlock()
+        queue.post(.entered(part, deadline: line.deadline(detectedAt: time), at: MonotonicClock.seconds()))
+        announcedLock.lock()
+        if announced.count < 1024 { announced.append((part, time)) } else { queue.post(.lost(part.id, .noFrameAfterTrigger, at: time)) }
+        announcedLock.unlock()
+    }
+
+    /// PLC-triggered: the part `frame` belongs to (parts whose wait ran out are posted as lost).
+    private func claimPart(for frame: Frame) -> PartID? {
+        announcedLock.lock()
+        defer { announcedLock.unlock() }
+        while let first = announced.first {
+            if first.at > frame.timestamp { return nil }                       // the frame predates the trigger
+            announced.removeFirst()
+            if frame.timestamp - first.at <= triggerWait! { return first.part }
+            queue.post(.lost(first.part.id, .noFrameAfterTrigger, at: MonotonicClock.seconds()))
+        }
+        return nil
+    }
+
     // MARK: Capture thread
 
     private func captureLoop(partLimit: Int?, shouldStop: () -> Bool) {
@@ -87,41 +120,56 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
         let replayLength = (source as? FolderSource).flatMap { $0.loop ? nil : $0.files.count }
         var idleTurns = 0
         while !shouldStop() {
-            if let partLimit, capturedParts >= partLimit { return }
-            if let replayLength, capturedParts >= replayLength || idleTurns >= 25 { return }
+            let parts = partsSoFar
+            if let partLimit, parts >= partLimit { return }
+            if triggerWait == nil, let replayLength, parts >= replayLength || idleTurns >= 25 { return }
             do {
                 let got: Void? = try source.withNextFrame(timeout: 0.2) { frame in
                     // A frame already counted as lost (it failed to read) shows again as a gap here.
                     let dropped = max(0, frame.droppedBefore - unreadableSinceLastFrame)
                     unreadableSinceLastFrame = 0
-                    for _ in 0..<dropped { lostPart(at: frame.timestamp, .droppedBySource) }
-                    capture(frame)
+                    if triggerWait != nil {
+                        if let part = claimPart(for: frame) { capture(frame, for: part) }  // no part: not inspected
+                    } else {
+                        for _ in 0..<dropped { lostPart(at: frame.timestamp, .droppedBySource) }
+                        capture(frame, for: newPart(at: frame.timestamp))
+                    }
                 }
                 idleTurns = got == nil ? idleTurns + 1 : 0
             } catch let error as CaptureError {
                 if case .deviceLost = error {
                     onSourceError?("\(name): \(error)") // no frame was taken: no part lost; the camera reconnects
-                } else {
+                } else if triggerWait == nil {
                     lostPart(at: MonotonicClock.seconds(), .unreadable)
                     unreadableSinceLastFrame += 1
                 }
             } catch {
-                lostPart(at: MonotonicClock.seconds(), .unreadable) // a corrupt or truncated file: still a part
-                unreadableSinceLastFrame += 1
+                // A corrupt or truncated file: still a part (triggered: its part waits for the next frame).
+                if triggerWait == nil {
+                    lostPart(at: MonotonicClock.seconds(), .unreadable)
+                    unreadableSinceLastFrame += 1
+                }
             }
         }
+    }
+
+    private var partsSoFar: Int {
+        capturedPartsLock.lock()
+        defer { capturedPartsLock.unlock() }
+        return capturedParts
     }
 
     private func newPart(at time: Double) -> PartID {
         let part = PartID(nextPart, slot: slot)
         nextPart &+= 1
+        capturedPartsLock.lock()
         capturedParts += 1
+        capturedPartsLock.unlock()
         queue.post(.entered(part, deadline: line.deadline(detectedAt: time), at: MonotonicClock.seconds()))
         return part
     }
 
-    private func capture(_ frame: Frame) {
-        let part = newPart(at: frame.timestamp)
+    private func capture(_ frame: Frame, for part: PartID) {
         guard let slot = queue.takeSlot() else {
             droppedForOverload += 1
             metrics?.droppedFrames.increment()

@@ -19,7 +19,7 @@ final class PartQueue: @unchecked Sendable {
     }
 
     enum FrameLoss {
-        case droppedBySource, unreadable, noFreeSlot, conversionFailed
+        case droppedBySource, unreadable, noFreeSlot, conversionFailed, noFrameAfterTrigger
 
         var detail: String {
             switch self {
@@ -27,6 +27,7 @@ final class PartQueue: @unchecked Sendable {
             case .unreadable: return "frame could not be read"
             case .noFreeSlot: return "frame dropped: inference is behind (all input slots busy)"
             case .conversionFailed: return "frame could not be converted to the network input"
+            case .noFrameAfterTrigger: return "no frame came in time after the PLC's trigger"
             }
         }
     }

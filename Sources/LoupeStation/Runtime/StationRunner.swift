@@ -64,6 +64,8 @@ public final class StationRunner {
     private let rejectsConfirmed = SharedCount()
     private let rejectsNotConfirmed = SharedCount()
     private let rejectLatencies = RejectLatencies()
+    /// PLC-triggered points' pollers, by point index.
+    private var triggerPollers: [Int: PLCTriggerPoller] = [:]
 
     /// Frame capture → reject confirmed by the PLC (written and read back), milliseconds, per reject.
     public var frameToRejectMs: [Double] { rejectLatencies.values }
@@ -136,6 +138,11 @@ public final class StationRunner {
             let runner = Point(name: point.name, source: try Self.source(point.source), inspector: inspector, line: point.line.geometry,
                                slot: UInt16(point.slot), region: region, uncertaintyBand: point.uncertaintyBand, rejects: rejects, results: results)
             runner.metrics = pointMetrics
+            if point.trigger == .plc, let plc = configuration.plc {
+                runner.triggerWait = point.triggerWait
+                triggerPollers[points.count] = PLCTriggerPoller(host: plc.host, port: plc.port, unit: UInt8(plc.unit),
+                                                                register: UInt16(point.triggerRegister), timeoutMs: plc.requestTimeoutMs)
+            }
             runner.onSourceError = { message in
                 alarmCount.add()
                 log("alarm: \(message)")
@@ -178,8 +185,14 @@ public final class StationRunner {
             group.enter()
             thread.start()
         }
+        for (index, poller) in triggerPollers {
+            let point = points[index], log = self.log, alarms = alarmCount
+            poller.start(onTrigger: { point.announce($0.part, at: $0.seenAt) },
+                         onError: { alarms.add(); log("alarm: \(point.name): \($0)") })
+        }
         http.setReady(true)
         group.wait()
+        triggerPollers.values.forEach { $0.stop() }
         http.setReady(false)
         try outbox.flush()
         if let publisher {
