@@ -193,21 +193,8 @@ final class StationRunTests: XCTestCase {
         var config = try configuration(frames: folder, outbox: outbox)
         config.inspectionPoints[0].source = .folder(path: folder, framesPerSecond: 20, loop: true)
         let runner = try StationRunner(configuration: config, models: try config.checkResources(), inferenceThreads: 1, log: { _ in })
-        let stop = StopFlag()
-        let finished = DispatchSemaphore(value: 0)
-        var summary: StationRunner.Summary?
-        Thread {
-            summary = try? runner.run { stop.isSet }
-            finished.signal()
-        }.start()
-        var joined = false
-        func join() {
-            guard !joined else { return }
-            stop.set()
-            finished.wait()
-            joined = true
-        }
-        defer { join() }
+        let run = BackgroundRun(runner)
+        defer { _ = run.finish() }
         XCTAssertTrue(waitUntil(10) { runner.http.port != nil })
         let port = try XCTUnwrap(runner.http.port)
         XCTAssertTrue(waitUntil(10) { (try? self.get("http://127.0.0.1:\(port)/ready").0) == 200 }, "/ready never answered 200")
@@ -223,8 +210,7 @@ final class StationRunTests: XCTestCase {
             counted = try? self.promQL(prometheus, "sum(loupe_parts_total{point=\"cam\"})")
             return (counted ?? 0) >= 5
         }, "Prometheus counted \(counted.map { "\($0)" } ?? "nothing") parts")
-        join()
-        let parts = try XCTUnwrap(summary?.parts)
+        let parts = try XCTUnwrap(run.finish()?.parts)
         XCTAssertLessThanOrEqual(counted ?? 0, Double(parts), "Prometheus never counts more parts than were settled")
     }
 
@@ -242,13 +228,7 @@ final class StationRunTests: XCTestCase {
         var config = try configuration(frames: folder, outbox: outbox, plc: "127.0.0.1:\(plc.port)", mes: "127.0.0.1:\(broker.port)")
         config.inspectionPoints[0].source = .folder(path: folder, framesPerSecond: 20, loop: true)
         let runner = try StationRunner(configuration: config, models: try config.checkResources(), inferenceThreads: 1, log: { _ in })
-        let stop = StopFlag()
-        let finished = DispatchSemaphore(value: 0)
-        var summary: StationRunner.Summary?
-        Thread {
-            summary = try? runner.run(maxParts: 120) { stop.isSet }
-            finished.signal()
-        }.start()
+        let run = BackgroundRun(runner, maxParts: 120)
         Thread.sleep(forTimeInterval: 1.0)
         broker.stop(kill: true)                       // the MES link goes down…
         Thread.sleep(forTimeInterval: 1.0)
@@ -257,8 +237,7 @@ final class StationRunTests: XCTestCase {
         plc.freeze()                                  // the PLC stops answering for 1.5 s
         Thread.sleep(forTimeInterval: 1.5)
         plc.thaw()
-        XCTAssertEqual(finished.wait(timeout: .now() + 60), .success, "the station did not finish")
-        let result = try XCTUnwrap(summary)
+        let result = try XCTUnwrap(run.wait(timeout: 60), "the station did not finish")
         XCTAssertEqual(result.parts, 120)
         XCTAssertEqual((result.rejectsConfirmed ?? 0) + (result.rejectsNotConfirmed ?? 0), result.rejected,
                        "every reject confirmed or reported unconfirmed: " + result.lines.joined(separator: "; "))
@@ -282,13 +261,7 @@ final class StationRunTests: XCTestCase {
         config.inspectionPoints[0].trigger = .plc
         config.inspectionPoints[0].triggerRegister = 40
         let runner = try StationRunner(configuration: config, models: try config.checkResources(), inferenceThreads: 1, log: { _ in })
-        let stop = StopFlag()
-        let finished = DispatchSemaphore(value: 0)
-        var summary: StationRunner.Summary?
-        Thread {
-            summary = try? runner.run { stop.isSet }
-            finished.signal()
-        }.start()
+        let run = BackgroundRun(runner)
         XCTAssertTrue(waitUntil(10) { runner.http.port != nil })
         Thread.sleep(forTimeInterval: 0.3)
         let line = ModbusClient(host: "127.0.0.1", port: plc.port, unit: 1)
@@ -298,9 +271,7 @@ final class StationRunTests: XCTestCase {
         }
         line.close()
         Thread.sleep(forTimeInterval: 1.5)
-        stop.set()
-        XCTAssertEqual(finished.wait(timeout: .now() + 30), .success)
-        let result = try XCTUnwrap(summary)
+        let result = try XCTUnwrap(run.finish())
         XCTAssertEqual(result.parts, 15, result.lines.joined(separator: "; "))
         let stored = try Outbox(config: .init(path: outbox)).query({ var q = Outbox.Query(); q.limit = 100; return q }())
         XCTAssertEqual(Set(stored.map(\.partId)), Set((1...15).map { String(1000 + $0) }), "the PLC's part ids, one result each")
@@ -310,10 +281,48 @@ final class StationRunTests: XCTestCase {
     }
 }
 
-/// A flag set from the test thread and read by the station's threads.
-final class StopFlag: @unchecked Sendable {
+/// A station run on its own thread, stopped and joined by the test.
+final class BackgroundRun: @unchecked Sendable {
     private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-    func set() { lock.lock(); value = true; lock.unlock() }
+    private var stopRequested = false
+    private var summary: StationRunner.Summary?
+    private var joined = false
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(_ runner: StationRunner, maxParts: Int? = nil) {
+        Thread { [self] in
+            let result = try? runner.run(maxParts: maxParts) { [self] in
+                lock.lock()
+                defer { lock.unlock() }
+                return stopRequested
+            }
+            lock.lock()
+            summary = result
+            lock.unlock()
+            finished.signal()
+        }.start()
+    }
+
+    /// Waits up to `timeout` seconds for the run to end by itself; its summary, or nil.
+    func wait(timeout: Double) -> StationRunner.Summary? {
+        guard finished.wait(timeout: .now() + timeout) == .success else { return nil }
+        return join()
+    }
+
+    /// Asks the run to stop, waits for it, and returns its summary (nil if it failed).
+    func finish() -> StationRunner.Summary? {
+        lock.lock()
+        stopRequested = true
+        let done = joined
+        lock.unlock()
+        if !done { finished.wait() }
+        return join()
+    }
+
+    private func join() -> StationRunner.Summary? {
+        lock.lock()
+        defer { lock.unlock() }
+        joined = true
+        return summary
+    }
 }
