@@ -122,13 +122,8 @@ func runBench(_ args: [String]) throws {
         let db = work + "/chaos-station.sqlite"
         let sim = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("loupe-mes-sim").path
         func launch() throws -> Process {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: sim)
-            p.arguments = ["station", "--db", db, "--port", String(broker.port), "--count", String(n), "--rate", String(rate), "--resend-after", "2"]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            return p
+            try launchQuietly(sim, ["station", "--db", db, "--port", String(broker.port), "--count", String(n), "--rate", String(rate),
+                                    "--resend-after", "2"])
         }
         let t0 = MonotonicClock.seconds()
         var station = try launch()

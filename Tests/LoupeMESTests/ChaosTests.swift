@@ -57,13 +57,8 @@ final class ChaosTests: XCTestCase {
         let db = tempPath("chaos-station")
         let n = 600, kills = 2
         func launch() throws -> Process {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: sim)
-            p.arguments = ["station", "--db", db, "--port", String(broker.port), "--count", String(n), "--rate", "300", "--resend-after", "1"]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            return p
+            try launchQuietly(sim, ["station", "--db", db, "--port", String(broker.port), "--count", String(n), "--rate", "300",
+                                    "--resend-after", "1"])
         }
         for k in 0..<kills {
             let p = try launch()

@@ -13,16 +13,6 @@ final class TrainCommandTests: XCTestCase {
         throw XCTSkip("no loupe executable beside the test bundle: build with `swift build --build-tests` (scripts/test.sh does)")
     }
 
-    func launch(_ exe: String, _ args: [String]) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
-    }
-
     func testKilledRunResumesToTheSameWeights() throws {
         let exe = try loupePath()
         let dir = try makeTemporaryDirectory("cli")
@@ -35,11 +25,11 @@ final class TrainCommandTests: XCTestCase {
             [ "train", dir + "/data", "--arch", dir + "/arch", "--epochs", "\(epochs)", "--batch", "16", "--lr", "0.003",
               "--val-fraction", "0.2", "--seed", "3", "--out", out ]
         }
-        let straight = try launch(exe, args(dir + "/straight"))
+        let straight = try launchQuietly(exe, args(dir + "/straight"))
         straight.waitUntilExit()
         XCTAssertEqual(straight.terminationStatus, 0)
 
-        let killed = try launch(exe, args(dir + "/killed"))
+        let killed = try launchQuietly(exe, args(dir + "/killed"))
         let state = dir + "/killed/checkpoint/state.json"
         var done = 0
         while killed.isRunning {
@@ -57,7 +47,7 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertLessThan(done, epochs)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/killed/model.json"))
 
-        let resumed = try launch(exe, args(dir + "/killed") + ["--resume"])
+        let resumed = try launchQuietly(exe, args(dir + "/killed") + ["--resume"])
         resumed.waitUntilExit()
         XCTAssertEqual(resumed.terminationStatus, 0)
         let a = try Data(contentsOf: URL(fileURLWithPath: dir + "/straight/weights.bin"))

@@ -37,15 +37,22 @@ public func freePort() -> Int {
     return bindLoopback(s)
 }
 
-/// Starts `executable` (output discarded) and waits until it accepts connections on 127.0.0.1:`port`.
-/// - Throws: ``PeerError/notReady(_:)`` (after killing it) when it does not listen within `timeout` seconds.
-public func startListening(_ executable: String, _ arguments: [String], port: Int, timeout: Double, name: String) throws -> Process {
+/// Starts `executable` with `arguments` (in `directory`, if given), its output discarded.
+public func launchQuietly(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> Process {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
+    return process
+}
+
+/// Starts `executable` (output discarded) and waits until it accepts connections on 127.0.0.1:`port`.
+/// - Throws: ``PeerError/notReady(_:)`` (after killing it) when it does not listen within `timeout` seconds.
+public func startListening(_ executable: String, _ arguments: [String], port: Int, timeout: Double, name: String) throws -> Process {
+    let process = try launchQuietly(executable, arguments)
     guard waitListening(port: port, timeout: timeout) else {
         Glibc.kill(process.processIdentifier, SIGKILL)
         throw PeerError.notReady("\(name) on port \(port)")
@@ -139,13 +146,8 @@ public final class MosquittoPeer {
             ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1", "-out", "server.crt", "-extfile", "san.ext"],
         ]
         for args in steps {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: openssl)
-            p.arguments = args
-            p.currentDirectoryURL = URL(fileURLWithPath: dir)
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run(); p.waitUntilExit()
+            let p = try launchQuietly(openssl, args, in: dir)
+            p.waitUntilExit()
             guard p.terminationStatus == 0 else { throw PeerError.notReady("openssl \(args.prefix(2).joined(separator: " ")) failed (\(p.terminationStatus))") }
         }
     }
