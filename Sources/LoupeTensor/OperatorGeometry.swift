@@ -29,8 +29,8 @@ public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
         self.groups = groups
     }
 
-    @inlinable public var outHeight: Int { (inHeight + 2 * padding - kernel) / stride + 1 }
-    @inlinable public var outWidth: Int { (inWidth + 2 * padding - kernel) / stride + 1 }
+    @inlinable public var outHeight: Int { windowPositions(inHeight, kernel: kernel, stride: stride, padding: padding) }
+    @inlinable public var outWidth: Int { windowPositions(inWidth, kernel: kernel, stride: stride, padding: padding) }
     /// Input channels seen by one output channel.
     @inlinable public var channelsPerGroup: Int { inChannels / groups }
     @inlinable public var weightCount: Int { outChannels * channelsPerGroup * kernel * kernel }
@@ -71,8 +71,8 @@ public struct PoolGeometry: Hashable, Sendable {
         self.padding = padding
     }
 
-    @inlinable public var outHeight: Int { (inHeight + 2 * padding - kernel) / stride + 1 }
-    @inlinable public var outWidth: Int { (inWidth + 2 * padding - kernel) / stride + 1 }
+    @inlinable public var outHeight: Int { windowPositions(inHeight, kernel: kernel, stride: stride, padding: padding) }
+    @inlinable public var outWidth: Int { windowPositions(inWidth, kernel: kernel, stride: stride, padding: padding) }
     @inlinable public var isValid: Bool {
         channels > 0 && inHeight > 0 && inWidth > 0 && kernel > 0 && stride > 0 && padding >= 0
             && padding * 2 < kernel + 1 && outHeight > 0 && outWidth > 0
@@ -84,4 +84,11 @@ public struct PoolGeometry: Hashable, Sendable {
 public enum Activation: String, Sendable, Codable {
     case none
     case relu
+}
+
+/// Positions of a `kernel`-wide window sliding by `stride` over `size` samples zero-padded by
+/// `padding` on both sides, rounding down (the output size of a convolution or a pool).
+@inlinable
+public func windowPositions(_ size: Int, kernel: Int, stride: Int, padding: Int) -> Int {
+    (size + 2 * padding - kernel) / stride + 1
 }
