@@ -90,10 +90,7 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
     /// PLC-triggered: the PLC announced `part` at `time`. It is registered at once (its
     /// fail-safe runs from now) and takes the next frame captured after `time`.
     public func announce(_ part: PartID, at time: Double) {
-        capturedPartsLock.lock()
-        capturedParts += 1
-        capturedPartsLock.unlock()
-        queue.post(.entered(part, deadline: line.deadline(detectedAt: time), at: MonotonicClock.seconds()))
+        register(part, detectedAt: time)
         announcedLock.lock()
         if announced.count < 1024 { announced.append((part, time)) } else { queue.post(.lost(part.id, .noFrameAfterTrigger, at: time)) }
         announcedLock.unlock()
@@ -136,16 +133,12 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
                     }
                 }
                 idleTurns = got == nil ? idleTurns + 1 : 0
-            } catch let error as CaptureError {
-                if case .deviceLost = error {
-                    onSourceError?("\(name): \(error)") // no frame was taken: no part lost; the camera reconnects
-                } else if triggerWait == nil {
-                    lostPart(at: MonotonicClock.seconds(), .unreadable)
-                    unreadableSinceLastFrame += 1
-                }
             } catch {
-                // A corrupt or truncated file: still a part (triggered: its part waits for the next frame).
-                if triggerWait == nil {
+                if case CaptureError.deviceLost = error {
+                    // No frame was taken: no part lost; the camera reconnects on the next calls.
+                    onSourceError?("\(name): \(error)")
+                } else if triggerWait == nil {
+                    // A corrupt or truncated frame is still a part (triggered: its part waits for the next frame).
                     lostPart(at: MonotonicClock.seconds(), .unreadable)
                     unreadableSinceLastFrame += 1
                 }
@@ -159,14 +152,20 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
         return capturedParts
     }
 
+    /// Free-running: the next part number, registered as detected at `time`.
     private func newPart(at time: Double) -> PartID {
         let part = PartID(nextPart, slot: slot)
         nextPart &+= 1
+        register(part, detectedAt: time)
+        return part
+    }
+
+    /// Counts `part` and hands it to the tracker with its deadline (from either thread).
+    private func register(_ part: PartID, detectedAt time: Double) {
         capturedPartsLock.lock()
         capturedParts += 1
         capturedPartsLock.unlock()
         queue.post(.entered(part, deadline: line.deadline(detectedAt: time), at: MonotonicClock.seconds()))
-        return part
     }
 
     private func capture(_ frame: Frame, for part: PartID) {
