@@ -17,10 +17,17 @@ import LoupePeers
 import LoupeStation
 import LoupeTensor
 
-func percentile(_ values: [Double], _ p: Double) -> Double? {
-    guard !values.isEmpty else { return nil }
-    let sorted = values.sorted()
-    return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+/// The CPU as /proc/cpuinfo names it, with its widest vector ISA (a virtual machine often says
+/// only "AMD EPYC"; results from different machines are not comparable).
+func cpuModel() -> String {
+    let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    func field(_ name: String) -> String? {
+        info.split(separator: "\n").first { $0.hasPrefix(name) }.flatMap { $0.split(separator: ":", maxSplits: 1).last }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+    let flags = Set((field("flags") ?? "").split(separator: " "))
+    let isa = flags.contains("avx512f") ? "AVX-512" : flags.contains("avx2") && flags.contains("fma") ? "AVX2+FMA" : "no AVX2"
+    return "\(field("model name") ?? "unknown") (\(isa))"
 }
 
 func rounded(_ value: Double?) -> Any { value.map { ($0 * 1000).rounded() / 1000 } ?? NSNull() }
@@ -34,7 +41,8 @@ let rate = Double(option("--rate", args) ?? "") ?? 25
 do {
     let plc = try PLCPeer(repo: repo)
     var report: [String: Any] = ["rate_fps": rate, "seconds_per_model": seconds, "command": "make bench-station",
-                                 "host_cores": ProcessInfo.processInfo.activeProcessorCount]
+                                 "host_cores": ProcessInfo.processInfo.activeProcessorCount, "cpu_model": cpuModel()]
+    print("CPU: \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
     var rows: [[String: Any]] = []
     for modelName in ["demo", "ElpvNet-ref"] {
         let work = NSTemporaryDirectory() + "loupe-bench-station-\(getpid())-\(modelName)"
@@ -68,13 +76,13 @@ do {
             "model": modelName, "parts": summary.parts, "passed": summary.passed, "rejected": summary.rejected,
             "fail_safe_rejects": summary.failSafeRejects, "rejects_confirmed": summary.rejectsConfirmed ?? 0,
             "rejects_not_confirmed": summary.rejectsNotConfirmed ?? 0, "frames_dropped": point.droppedForOverload,
-            "frame_to_decision_p50_ms": rounded(percentile(point.latenciesMs, 0.5)),
-            "frame_to_decision_p99_ms": rounded(percentile(point.latenciesMs, 0.99)),
-            "pipeline_overhead_p50_ms": rounded(percentile(point.overheadsMs, 0.5)),
-            "pipeline_overhead_p99_ms": rounded(percentile(point.overheadsMs, 0.99)),
-            "frame_to_reject_p50_ms": rounded(percentile(runner.frameToRejectMs, 0.5)),
-            "frame_to_reject_p99_ms": rounded(percentile(runner.frameToRejectMs, 0.99)),
-            "engine_batch1_median_ms": rounded(percentile(engine, 0.5)),
+            "frame_to_decision_p50_ms": rounded(StationRunner.Summary.percentile(point.latenciesMs, 0.5)),
+            "frame_to_decision_p99_ms": rounded(StationRunner.Summary.percentile(point.latenciesMs, 0.99)),
+            "pipeline_overhead_p50_ms": rounded(StationRunner.Summary.percentile(point.overheadsMs, 0.5)),
+            "pipeline_overhead_p99_ms": rounded(StationRunner.Summary.percentile(point.overheadsMs, 0.99)),
+            "frame_to_reject_p50_ms": rounded(StationRunner.Summary.percentile(runner.frameToRejectMs, 0.5)),
+            "frame_to_reject_p99_ms": rounded(StationRunner.Summary.percentile(runner.frameToRejectMs, 0.99)),
+            "engine_batch1_median_ms": rounded(StationRunner.Summary.percentile(engine, 0.5)),
         ]
         rows.append(row)
         print(String(format: "%@: %d parts at %.0f fps; frame→decision p50 %@ p99 %@ ms; overhead p99 %@ ms; frame→reject at the PLC p50 %@ p99 %@ ms (%d confirmed, %d not); engine alone %@ ms",

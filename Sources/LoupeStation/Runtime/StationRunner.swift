@@ -33,6 +33,14 @@ public final class StationRunner {
         public var pendingResults: Int
 
         public var rejected: Int { rejects.reduce(0) { $0 + $1.1 } }
+
+        /// The `p` quantile (0...1) of `values` by rank (nil when empty): how the summary and
+        /// `make bench-station` report latencies.
+        public static func percentile(_ values: [Double], _ p: Double) -> Double? {
+            guard !values.isEmpty else { return nil }
+            let sorted = values.sorted()
+            return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+        }
         public var failSafeRejects: Int { rejects.filter { $0.0.isFailSafe }.reduce(0) { $0 + $1.1 } }
 
         public var lines: [String] {
@@ -61,6 +69,16 @@ public final class StationRunner {
     private let rejectController: RejectController?
     private let log: @Sendable (String) -> Void
     private let alarmCount = SharedCount()
+
+    /// Every alarm's one way out: counted for the summary and logged.
+    private var raise: @Sendable (String) -> Void { Self.alarmSink(count: alarmCount, log: log) }
+
+    private static func alarmSink(count: SharedCount, log: @escaping @Sendable (String) -> Void) -> @Sendable (String) -> Void {
+        { message in
+            count.add()
+            log("alarm: \(message)")
+        }
+    }
     private let rejectsConfirmed = SharedCount()
     private let rejectsNotConfirmed = SharedCount()
     private let rejectLatencies = RejectLatencies()
@@ -84,8 +102,8 @@ public final class StationRunner {
                 log: @escaping @Sendable (String) -> Void) throws {
         self.configuration = configuration
         self.log = log
-        let alarmCount = self.alarmCount
-        let mesAlarm: @Sendable (Alarm) -> Void = { alarm in alarmCount.add(); log("alarm: \(alarm)") }
+        let raise = Self.alarmSink(count: alarmCount, log: log)
+        let mesAlarm: @Sendable (Alarm) -> Void = { raise("\($0)") }
         outbox = try Outbox(config: .init(path: configuration.outbox), alarm: mesAlarm)
         if let mes = configuration.mes {
             var options = MQTTLink.Options(host: mes.host, port: mes.port, clientId: "loupe-\(configuration.name)")
@@ -128,10 +146,7 @@ public final class StationRunner {
             let pointMetrics = metrics.point(point.name, model: inspector.modelID)
             var results = OutboxResultLink(outbox: outbox, station: configuration.name, point: point.name, modelID: inspector.modelID,
                                            modelSHA256: inspector.modelSHA256, classes: model.spec.classes,
-                                           threshold: inspector.rule.threshold) { alarm in
-                alarmCount.add()
-                log("alarm: \(point.name): \(alarm)")
-            }
+                                           threshold: inspector.rule.threshold) { raise("\(point.name): \($0)") }
             results.metrics = pointMetrics
             let rejects = rejectController.map { StationRejectLink.plc(ModbusRejectLink(controller: $0)) } ?? .none(CountingRejectLink())
             let region = point.region.map { PixelRegion(x: $0.x, y: $0.y, width: $0.width, height: $0.height) }
@@ -143,10 +158,7 @@ public final class StationRunner {
                 triggerPollers[points.count] = PLCTriggerPoller(host: plc.host, port: plc.port, unit: UInt8(plc.unit),
                                                                 register: UInt16(point.triggerRegister), timeoutMs: plc.requestTimeoutMs)
             }
-            runner.onSourceError = { message in
-                alarmCount.add()
-                log("alarm: \(message)")
-            }
+            runner.onSourceError = raise
             points.append(runner)
         }
     }
@@ -186,9 +198,8 @@ public final class StationRunner {
             thread.start()
         }
         for (index, poller) in triggerPollers {
-            let point = points[index], log = self.log, alarms = alarmCount
-            poller.start(onTrigger: { point.announce($0.part, at: $0.seenAt) },
-                         onError: { alarms.add(); log("alarm: \(point.name): \($0)") })
+            let point = points[index], raise = self.raise
+            poller.start(onTrigger: { point.announce($0.part, at: $0.seenAt) }, onError: { raise("\(point.name): \($0)") })
         }
         http.setReady(true)
         group.wait()
@@ -222,10 +233,8 @@ public final class StationRunner {
             latencies += point.latenciesMs
             failed += point.tracker.results.failedCommits.value
         }
-        latencies.sort()
-        func percentile(_ p: Double) -> Double? { latencies.isEmpty ? nil : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
         return Summary(seconds: seconds, parts: parts, passed: passed, rejects: RejectReason.allCases.map { ($0, byReason[$0.index]) },
-                       lateVerdicts: late, latencyP50Ms: percentile(0.5), latencyP99Ms: percentile(0.99), alarms: alarmCount.value,
+                       lateVerdicts: late, latencyP50Ms: Summary.percentile(latencies, 0.5), latencyP99Ms: Summary.percentile(latencies, 0.99), alarms: alarmCount.value,
                        failedCommits: failed, rejectsConfirmed: rejectController.map { _ in rejectsConfirmed.value },
                        rejectsNotConfirmed: rejectController.map { _ in rejectsNotConfirmed.value }, pendingResults: pending)
     }
