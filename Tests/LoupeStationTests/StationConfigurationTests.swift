@@ -119,6 +119,7 @@ final class StationConfigurationTests: XCTestCase {
         XCTAssertEqual(c.api.token?.value, "s3cret-token")
         XCTAssertEqual(c.mes?.password?.value, "hunter2")
         XCTAssertEqual(c.mes?.port, 1884)
+        XCTAssertEqual(c.mes?.acknowledge, "broker", "the broker's PUBACK unless the MES acknowledges")
         let shown = StationSummary.lines(c).joined(separator: "\n") + "\(c)"
         XCTAssertFalse(shown.contains("s3cret") || shown.contains("hunter2"), shown)
         XCTAssertTrue(shown.contains("environment MQTT_PW"), shown)

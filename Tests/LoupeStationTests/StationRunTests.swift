@@ -22,7 +22,7 @@ final class StationRunTests: XCTestCase {
         return dir
     }
 
-    func configuration(frames: String, outbox: String, plc: String? = nil, mes: String? = nil, band: Double = 0.05,
+    func configuration(frames: String, outbox: String, plc: String? = nil, mes: String? = nil, mesAcknowledges: Bool = false, band: Double = 0.05,
                        fps: Double = 40, model: String = "Models/demo") throws -> StationConfiguration {
         var yaml = """
         station:
@@ -41,7 +41,7 @@ final class StationRunTests: XCTestCase {
             slot: 3
         """
         if let plc { yaml += "\nplc:\n  address: \(plc)\n  request_timeout_ms: 200" }
-        if let mes { yaml += "\nmes:\n  broker: \(mes)\n  group: plant" }
+        if let mes { yaml += "\nmes:\n  broker: \(mes)\n  group: plant" + (mesAcknowledges ? "\n  acknowledge: mes" : "") }
         return try StationConfiguration.parse(yaml, file: "test.yaml", environment: [:])
     }
 
@@ -216,16 +216,18 @@ final class StationRunTests: XCTestCase {
 
     /// Chaos while the station runs: the broker is SIGKILLed and restarted, and the PLC freezes
     /// (SIGSTOP) for a while. Every part still gets exactly one result, every result reaches the
-    /// MES once the broker is back, and no reject is silently lost: each is either confirmed by
+    /// MES once the broker is back (the MES acknowledges each one: a result the broker took while
+    /// the MES was away is re-sent), and no reject is silently lost: each is either confirmed by
     /// the PLC or reported as not confirmed (with the stop-line alarm).
     func testBrokerKillAndPLCFreezeLoseNothing() throws {
         let broker = try requirePeer { try MosquittoPeer() }
         let plc = try requirePeer { try PLCPeer(repo: repositoryRoot) }
-        let mes = try MESSubscriber(port: broker.port, topics: .sparkplug(group: "plant", station: "test-station"), ackResults: false)
+        let mes = try MESSubscriber(port: broker.port, topics: .sparkplug(group: "plant", station: "test-station"), ackResults: true)
         try mes.link.waitConnected(timeout: 5)
         let folder = try frames(24, corrupt: false)
         let outbox = try makeTemporaryDirectory(self, "station-chaos") + "/outbox.sqlite"
-        var config = try configuration(frames: folder, outbox: outbox, plc: "127.0.0.1:\(plc.port)", mes: "127.0.0.1:\(broker.port)")
+        var config = try configuration(frames: folder, outbox: outbox, plc: "127.0.0.1:\(plc.port)", mes: "127.0.0.1:\(broker.port)",
+                                       mesAcknowledges: true)
         config.inspectionPoints[0].source = .folder(path: folder, framesPerSecond: 20, loop: true)
         let runner = try StationRunner(configuration: config, models: try config.checkResources(), inferenceThreads: 1, log: { _ in })
         let run = BackgroundRun(runner, maxParts: 120)

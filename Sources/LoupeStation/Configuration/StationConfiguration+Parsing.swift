@@ -59,10 +59,11 @@ extension StationConfiguration {
 
     private static func mes(_ r: ConfigurationReader, _ environment: [String: String]) throws -> MES? {
         guard r.isPresent else { return nil }
-        let m = try r.mapping(allowing: ["broker", "username", "password_file", "password_env", "group"])
+        let m = try r.mapping(allowing: ["broker", "username", "password_file", "password_env", "group", "acknowledge"])
         let broker = try m["broker"].endpoint(defaultPort: 1883)
         return MES(host: broker.host, port: broker.port, username: try m["username"].optionalString(),
-                   password: try secret(m, "password", environment), group: try m["group"].optionalString() ?? "loupe")
+                   password: try secret(m, "password", environment), group: try m["group"].optionalString() ?? "loupe",
+                   acknowledge: try m["acknowledge"].isPresent ? m["acknowledge"].choice(["broker", "mes"]) : "broker")
     }
 
     private static func plc(_ r: ConfigurationReader) throws -> PLC? {

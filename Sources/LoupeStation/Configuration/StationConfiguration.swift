@@ -17,6 +17,9 @@ public struct StationConfiguration: Equatable, Sendable {
         public var password: Secret?
         /// Sparkplug-style group id in the topics.
         public var group: String
+        /// Who acknowledges a result before it leaves the outbox: `broker` (its PUBACK) or
+        /// `mes` (the MES application itself, end to end; unacknowledged results are re-sent).
+        public var acknowledge: String = "broker"
     }
 
     /// The Modbus TCP link to the PLC that drives the reject gate or robot.

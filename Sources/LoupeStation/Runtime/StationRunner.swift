@@ -109,8 +109,10 @@ public final class StationRunner {
             var options = MQTTLink.Options(host: mes.host, port: mes.port, clientId: "loupe-\(configuration.name)")
             options.username = mes.username
             options.password = mes.password?.value
-            publisher = try MESPublisher(outbox: outbox, config: .init(mqtt: options, topics: .sparkplug(group: mes.group, station: configuration.name),
-                                                                       station: configuration.name), alarm: mesAlarm)
+            var publisherConfig = MESPublisher.Config(mqtt: options, topics: .sparkplug(group: mes.group, station: configuration.name),
+                                                      station: configuration.name)
+            publisherConfig.ackMode = mes.acknowledge == "mes" ? .mes : .puback
+            publisher = try MESPublisher(outbox: outbox, config: publisherConfig, alarm: mesAlarm)
         } else {
             publisher = nil
         }
