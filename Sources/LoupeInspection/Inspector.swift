@@ -46,10 +46,13 @@ public final class Inspector {
         probabilityBuffer = .allocate(capacity: session.network.outputCount)
         probabilityBuffer.initialize(repeating: 0, count: session.network.outputCount)
         modelSHA256 = model.weightsSHA256
-        modelID = "\(model.spec.name)@\(modelSHA256.prefix(12))"
+        modelID = Self.modelID(of: model)
     }
 
     deinit { probabilityBuffer.deallocate() }
+
+    /// How reports name a model: its name and the first 12 hex digits of its weights' SHA-256.
+    public static func modelID(of model: Model) -> String { "\(model.spec.name)@\(model.weightsSHA256.prefix(12))" }
 
     /// Floats of one network input: `channels * height * width`, laid out `(C, H, W)`.
     public var inputCount: Int { networkInput.count }

@@ -66,7 +66,7 @@ public final class Outbox: @unchecked Sendable {
     public let config: Config
     /// Rows that were pending when this outbox was opened (a restart): re-sent marked `replayed`.
     public private(set) var replayedAtOpen = 0
-    private let db: DatabaseQueue
+    let db: DatabaseQueue
     private let alarm: @Sendable (Alarm) -> Void
     private var budgetAlarmRaised = false
 
@@ -110,6 +110,7 @@ public final class Outbox: @unchecked Sendable {
                     CREATE TABLE IF NOT EXISTS alarm (
                         id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);
                     """)
+                try Self.createChangeLog(db)
                 if config.isStation {
                     try db.execute(sql: "UPDATE result SET replayed = 1 WHERE ackedAt IS NULL")
                     replayedAtOpen = db.changesCount
@@ -131,11 +132,11 @@ public final class Outbox: @unchecked Sendable {
             try db.write { db in
                 try makeRoom(db)
                 let stmt = try db.cachedStatement(sql: """
-                    INSERT OR IGNORE INTO result (resultId, partId, verdict, creationTime, payload, enqueuedAt)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT OR IGNORE INTO result (resultId, partId, verdict, creationTime, payload, enqueuedAt, imageRef)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     """)
                 for r in records {
-                    try stmt.execute(arguments: [r.resultId, r.partId, r.verdict.rawValue, r.creationTime, r.json(), now])
+                    try stmt.execute(arguments: [r.resultId, r.partId, r.verdict.rawValue, r.creationTime, r.json(), now, r.imageRef])
                 }
             }
         } catch let e as MESError {
@@ -361,7 +362,7 @@ public final class Outbox: @unchecked Sendable {
         }
     }
 
-    private func wrap<T>(_ op: String, _ body: () throws -> T) throws -> T {
+    func wrap<T>(_ op: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as MESError { throw e } catch { throw Self.mapError(error, operation: op, path: config.path) }
     }
 

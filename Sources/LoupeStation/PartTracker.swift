@@ -54,7 +54,7 @@ public struct PartTracker<Rejects: RejectLink, Results: ResultLink> {
 
     private typealias Tracked = InFlightParts.Tracked
 
-    public let configuration: Configuration
+    public private(set) var configuration: Configuration
     public var rejects: Rejects
     public var results: Results
     public private(set) var counters = Counters()
@@ -69,6 +69,13 @@ public struct PartTracker<Rejects: RejectLink, Results: ResultLink> {
         self.now = now
         inFlight = InFlightParts(capacity: configuration.capacity)
     }
+
+    /// From now on, scores within `band` of the threshold are uncertain (a reload or an operator
+    /// changed it); parts already decided keep their disposition.
+    public mutating func setUncertaintyBand(_ band: Float) { configuration.uncertaintyBand = band }
+
+    /// Whether part `id` is in flight (entered, not yet settled).
+    public func isInFlight(_ id: UInt32) -> Bool { inFlight.index(of: id) != nil }
 
     /// Parts entered and not yet settled.
     public var inFlightCount: Int { inFlight.count }
@@ -117,9 +124,10 @@ public struct PartTracker<Rejects: RejectLink, Results: ResultLink> {
                detail: score.isFinite ? nil : "score is \(score)")
     }
 
-    /// Part `id` cannot get a verdict: its frame was lost or inference failed (`reason`).
+    /// Part `id` cannot get a verdict: its frame was lost, inference failed, or the station is
+    /// paused (`reason`).
     public mutating func failed(_ id: UInt32, _ reason: RejectReason, detail: String, at time: Double) {
-        precondition(reason == .frameLost || reason == .inferenceFailed, "PartTracker.failed: \(reason) is not a failure")
+        precondition(reason == .frameLost || reason == .inferenceFailed || reason == .paused, "PartTracker.failed: \(reason) is not a failure")
         advance(to: time)
         guard let index = inFlight.index(of: id) else { return reportUntracked(id) }
         settle(inFlight.remove(at: index), .reject(reason), detail: detail)

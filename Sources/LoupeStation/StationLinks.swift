@@ -27,6 +27,8 @@ public enum RejectReason: String, Sendable, CaseIterable, Codable {
     case noVerdictInTime = "no-verdict-in-time"
     /// The part could not be tracked: too many parts in flight, or its id was already in flight.
     case untracked
+    /// The station was paused by an operator: no part is inspected, so every one is rejected.
+    case paused
 
     /// Whether this reject was the fail-safe's rather than the model's.
     public var isFailSafe: Bool { self != .verdict }
@@ -40,6 +42,7 @@ public enum RejectReason: String, Sendable, CaseIterable, Codable {
         case .frameLost: return 3
         case .noVerdictInTime: return 4
         case .untracked: return 5
+        case .paused: return 6
         }
     }
 }
@@ -104,4 +107,29 @@ public protocol RejectLink {
 public protocol ResultLink {
     mutating func publish(_ result: PartResult)
     mutating func raise(_ alarm: StationAlarm)
+    /// The result of `part`, when it is published, carries this archived image's reference.
+    mutating func attachImage(_ ref: String, to part: UInt32)
+    /// Results from now on were decided by this model (a switch or a rollback).
+    mutating func modelChanged(_ model: ModelIdentity)
+}
+
+extension ResultLink {
+    public mutating func attachImage(_ ref: String, to part: UInt32) {}
+    public mutating func modelChanged(_ model: ModelIdentity) {}
+}
+
+/// Which model decided a result, as results name it.
+public struct ModelIdentity: Equatable, Sendable {
+    public var id: String
+    public var sha256: String
+    public var classes: [String]
+    /// The threshold in force.
+    public var threshold: Float
+
+    public init(id: String, sha256: String, classes: [String], threshold: Float) {
+        self.id = id
+        self.sha256 = sha256
+        self.classes = classes
+        self.threshold = threshold
+    }
 }

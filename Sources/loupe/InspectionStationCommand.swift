@@ -8,8 +8,8 @@ struct InspectionStationCommand: ParsableCommand {
         commandName: "station",
         abstract: "The camera station: inspect every part, report it, reject the bad and the undecided.",
         discussion: """
-        Runs until SIGINT/SIGTERM, --parts, or the end of a replayed folder. Every frame is a part \
-        (free-running). Each part is decided by the model or, when it cannot be decided in time, \
+        Runs until SIGINT/SIGTERM, --parts, or the end of a replayed folder; SIGHUP reloads the \
+        configuration (models, thresholds, bands). Each part is decided by the model or, when it cannot be decided in time, \
         rejected by the fail-safe; its result goes to the local outbox (and on to the MES over MQTT \
         when configured) and a reject to the PLC (when configured). At the end: parts, verdicts, \
         rejects by reason, and frame → decision latency. `loupe station check-config` validates a \
@@ -49,10 +49,10 @@ struct StationRunCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-        let runner = try StationRunner(configuration: station, models: models, inferenceThreads: threads, log: log)
+        let runner = try StationRunner(configuration: station, models: models, inferenceThreads: threads, configurationFile: config, log: log)
         for line in StationSummary.lines(station) { log(line) }
-        StopSignal.install()
-        let summary = try runner.run(maxParts: parts) { StopSignal.requested }
+        StopSignal.install(reload: true)
+        let summary = try runner.run(maxParts: parts, shouldReload: { StopSignal.takeReloadRequest() }, shouldStop: { StopSignal.requested })
         print("station \(station.name): " + summary.lines.joined(separator: "\n"))
         print("results: loupe results --db \(station.outbox)")
     }

@@ -11,13 +11,6 @@ import LoupeTestSupport
 /// Needs `chromium` (`make test` installs it via scripts/install-deps.sh); skips otherwise.
 /// Set LOUPE_EVAL_REPORT_DIR to keep report.html and report.png there for a look.
 final class ReportBrowserTests: XCTestCase {
-    private func chromium() throws -> String {
-        for name in ["chromium", "chromium-browser"] {
-            if let path = executableOnPath(name) { return path }
-        }
-        throw XCTSkip("chromium is not installed: run `scripts/install-deps.sh chromium` (make test does) for the real-browser report test")
-    }
-
     /// A gray 200x200 "cell" with a background gradient; defective ones get a dark crack line whose
     /// darkness follows `severity` in [0, 1].
     private func writeCell(to path: String, severity: Float, seed: Int) throws {
@@ -40,13 +33,8 @@ final class ReportBrowserTests: XCTestCase {
         try ImageEncoder.writePNG(try Image(width: size, height: size, channels: 1, pixels: pixels), to: path)
     }
 
-    private func run(_ chromium: String, _ arguments: [String], profile: String) throws -> (Int32, Data, String) {
-        try runProcess(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
-                                  "--user-data-dir=\(profile)", "--virtual-time-budget=5000"] + arguments, timeout: 120)
-    }
-
     func testReportRendersInChromium() throws {
-        let chromium = try chromium()
+        let chromium = try headlessChromium()
         let keep = ProcessInfo.processInfo.environment["LOUPE_EVAL_REPORT_DIR"]
         let directory = keep ?? NSTemporaryDirectory() + "loupe-eval-browser-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory + "/images", withIntermediateDirectories: true)
@@ -80,15 +68,10 @@ final class ReportBrowserTests: XCTestCase {
         XCTAssertTrue(html.contains("was not found"), "the missing file must show its error in place of a picture")
         XCTAssertEqual(expectedImages, evaluation.falsePasses(limit: 12).count + evaluation.falseRejects(limit: 12).count - 1)
 
-        let (status, dom, errors) = try run(chromium, ["--dump-dom", "file://" + reportPath], profile: directory + "/profile-dom")
+        let (status, dom, errors) = try runHeadlessChromium(chromium, ["--dump-dom", "file://" + reportPath], profile: directory + "/profile-dom")
         XCTAssertEqual(status, 0, errors)
-        let page = String(decoding: dom, as: UTF8.self)
-        let bodyTag = try XCTUnwrap(page.range(of: "<body[^>]*>", options: .regularExpression).map { String(page[$0]) },
-                                    "no <body> in chromium's DOM dump; stderr: \(errors.suffix(2000))")
-        func attribute(_ name: String) -> Int? {
-            guard let range = bodyTag.range(of: "\(name)=\"[0-9]+\"", options: .regularExpression) else { return nil }
-            return Int(bodyTag[range].dropFirst(name.count + 2).dropLast())
-        }
+        let body = try XCTUnwrap(DumpedBody(dom: dom), "no <body> in chromium's DOM dump; stderr: \(errors.suffix(2000))")
+        let bodyTag = body.tag, attribute = body.attribute
         print("ReportBrowserTests: chromium body \(bodyTag); expected \(expectedImages) images, \(expectedSVGs) SVGs")
         XCTAssertEqual(attribute("data-images-total"), expectedImages, bodyTag)
         XCTAssertEqual(attribute("data-images-decoded"), expectedImages, bodyTag)
@@ -96,7 +79,7 @@ final class ReportBrowserTests: XCTestCase {
         XCTAssertEqual(attribute("data-svg-drawn"), expectedSVGs, bodyTag)
 
         let screenshot = directory + "/report.png"
-        let (shotStatus, _, shotErrors) = try run(chromium, ["--screenshot=\(screenshot)", "--window-size=1200,3400", "file://" + reportPath],
+        let (shotStatus, _, shotErrors) = try runHeadlessChromium(chromium, ["--screenshot=\(screenshot)", "--window-size=1200,3400", "file://" + reportPath],
                                                   profile: directory + "/profile-shot")
         XCTAssertEqual(shotStatus, 0, shotErrors)
         let image = try ImageDecoder.decode(contentsOf: screenshot)

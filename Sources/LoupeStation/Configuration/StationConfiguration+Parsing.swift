@@ -15,8 +15,8 @@ extension StationConfiguration {
     /// Validates configuration text (`file` is only used in errors and to resolve relative paths).
     public static func parse(_ yaml: String, file: String = "configuration",
                              environment: [String: String] = ProcessInfo.processInfo.environment) throws -> StationConfiguration {
-        let root = try ConfigurationReader.parse(yaml, file: file).mapping(allowing: ["station", "mes", "plc", "api", "inspection_points"])
-        let station = try root["station"].mapping(allowing: ["name", "outbox"])
+        let root = try ConfigurationReader.parse(yaml, file: file).mapping(allowing: ["station", "mes", "plc", "api", "archive", "inspection_points"])
+        let station = try root["station"].mapping(allowing: ["name", "outbox", "shifts"])
         let points = try root["inspection_points"].list()
         guard !points.isEmpty else { throw root["inspection_points"].fail("an empty list", expected: "at least one inspection point") }
         var config = StationConfiguration(
@@ -25,6 +25,8 @@ extension StationConfiguration {
             mes: try mes(root["mes"], environment),
             plc: try plc(root["plc"]),
             api: try api(root["api"], environment),
+            archive: try archive(root["archive"]),
+            shifts: try shifts(station["shifts"]),
             inspectionPoints: try points.map(inspectionPoint))
         var seen: Set<String> = [], slots: [Int: String] = [:]
         for (index, point) in config.inspectionPoints.enumerated() where point.trigger == .plc && config.plc == nil {
@@ -39,6 +41,7 @@ extension StationConfiguration {
             slots[point.slot] = point.name
         }
         config.outbox = resolve(config.outbox, against: file)
+        if let folder = config.archive?.folder { config.archive?.folder = resolve(folder, against: file) }
         for i in config.inspectionPoints.indices {
             config.inspectionPoints[i].model = resolve(config.inspectionPoints[i].model, against: file)
             switch config.inspectionPoints[i].source {
@@ -105,6 +108,38 @@ extension StationConfiguration {
             return Secret(value: value, origin: "environment \(variable)")
         }
         return nil
+    }
+
+    private static func archive(_ r: ConfigurationReader) throws -> Archive? {
+        guard r.isPresent else { return nil }
+        let a = try r.mapping(allowing: ["folder", "keep_passed", "max_disk_mb", "max_days", "min_free_mb"])
+        return Archive(folder: try a["folder"].string(),
+                       keepPassed: try a["keep_passed"].optionalDouble(in: 0...1, "a share of passed parts, 0...1") ?? 0.01,
+                       maxBytes: Int64(try a["max_disk_mb"].optionalInt(in: 1...100_000_000, "megabytes, at least 1") ?? 2048) << 20,
+                       maxDays: try a["max_days"].optionalInt(in: 1...3650, "days, 1...3650") ?? 30,
+                       minFreeBytes: Int64(try a["min_free_mb"].optionalInt(in: 0...100_000_000, "megabytes >= 0") ?? 1024) << 20)
+    }
+
+    /// `shifts: [{name: early, start: "06:00"}, …]`, in the order of the day.
+    private static func shifts(_ r: ConfigurationReader) throws -> [Shift] {
+        guard r.isPresent else { return Shift.threeEightHour }
+        let items = try r.list()
+        guard !items.isEmpty else { throw r.fail("an empty list", expected: "at least one shift") }
+        var shifts: [Shift] = []
+        for item in items {
+            let s = try item.mapping(allowing: ["name", "start"])
+            let start = try s["start"].string()
+            let parts = start.split(separator: ":").compactMap { Int($0) }
+            guard parts.count == 2, (0..<24).contains(parts[0]), (0..<60).contains(parts[1]) else {
+                throw s["start"].fail("'\(start)'", expected: "a time of day HH:MM")
+            }
+            let minute = parts[0] * 60 + parts[1]
+            if let last = shifts.last, minute <= last.startMinute {
+                throw s["start"].fail("'\(start)', not after the shift before", expected: "shifts in the order of the day")
+            }
+            shifts.append(Shift(name: try s["name"].string(), startMinute: minute))
+        }
+        return shifts
     }
 
     private static func inspectionPoint(_ r: ConfigurationReader) throws -> InspectionPoint {

@@ -7,6 +7,10 @@ public struct StationConfiguration: Equatable, Sendable {
     public var mes: MES?
     public var plc: PLC?
     public var api: API
+    /// Where rejected, fail-safe and sampled passed images are kept (nil: none are kept).
+    public var archive: Archive?
+    /// The plant's shifts, for the dashboard's per-shift counts (default: 06:00, 14:00, 22:00).
+    public var shifts: [Shift] = Shift.threeEightHour
     public var inspectionPoints: [InspectionPoint]
 
     /// The MQTT link to the MES (absent: results stay in the local outbox).
@@ -40,6 +44,28 @@ public struct StationConfiguration: Equatable, Sendable {
         public var port: Int
         /// Needed for changes (threshold, model, pause); nil: the API is read-only.
         public var token: Secret?
+    }
+
+    /// The image archive and its retention policy.
+    public struct Archive: Equatable, Sendable {
+        public var folder: String
+        /// Share of passed parts whose image is kept too (0: none, 1: all); rejects are always kept.
+        public var keepPassed: Double
+        /// The most the archive may hold; the oldest images are deleted first to stay under it.
+        public var maxBytes: Int64
+        /// Images older than this many days are deleted.
+        public var maxDays: Int
+        /// No image is written while the file system has less free space than this.
+        public var minFreeBytes: Int64
+    }
+
+    /// A shift, from `start` (minutes after midnight, local time) to the next shift's start.
+    public struct Shift: Equatable, Sendable {
+        public var name: String
+        public var startMinute: Int
+
+        public static let threeEightHour = [Shift(name: "early", startMinute: 6 * 60), Shift(name: "late", startMinute: 14 * 60),
+                                            Shift(name: "night", startMinute: 22 * 60)]
     }
 
     /// One camera and what is done with its parts.

@@ -4,9 +4,13 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// The station's HTTP endpoints (Hummingbird): `/metrics` (Prometheus text), `/health`
-/// (the process answers) and `/ready` (every inspection point is running: 503 until then and
-/// while stopping). Started with the station, stopped with it.
+/// The station's HTTP endpoints (Hummingbird), started with the station and stopped with it:
+/// - `/metrics` (Prometheus text), `/health` (the process answers), `/ready` (every inspection
+///   point is running: 503 until then and while stopping);
+/// - with a ``StationControlPanel``: the dashboard at `/`, its state at `/api/state`, live
+///   updates at `/api/events` (server-sent events, one state a second), the points' images at
+///   `/api/points/{name}/{last,last-reject,last-reject-heatmap}.png`, archived images at
+///   `/api/archive/{day}/{file}`, and the changes (POST, ``StationAPI``).
 public final class StationHTTPServer: @unchecked Sendable {
     /// The port actually bound (the configured one, or the kernel's pick for port 0).
     public private(set) var port: Int?
@@ -25,9 +29,10 @@ public final class StationHTTPServer: @unchecked Sendable {
 
     /// Starts serving on `host:port` and returns once the socket is bound.
     /// - Throws: ``ConfigurationError`` (key `api.listen`) when the address cannot be bound.
-    public func start(host: String, port: Int, metrics: StationMetrics) throws {
+    public func start(host: String, port: Int, metrics: StationMetrics, panel: StationControlPanel? = nil) throws {
         let router = Router()
         let ready = self.ready
+        if let panel { StationAPI.addRoutes(to: router, panel: panel) }
         router.get("metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))

@@ -1,3 +1,4 @@
+import Foundation
 import Prometheus
 
 /// The station's Prometheus metrics, served at `/metrics`. Names follow Prometheus practice
@@ -9,7 +10,7 @@ import Prometheus
 /// - `loupe_late_verdicts_total{point}`: verdicts that came after the fail-safe had rejected the part
 /// - `loupe_alarms_total{point}`: alarms raised
 /// - `loupe_decision_latency_seconds{point}`: frame capture → decision (histogram)
-/// - `loupe_model_info{point, model}`: 1 for the model in use
+/// - `loupe_model_info{point, model}`: 1 for the model in use, 0 for models used before
 public final class StationMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
 
@@ -23,6 +24,10 @@ public final class StationMetrics: Sendable {
         public let lateVerdicts: Counter
         public let alarms: Counter
         public let decisionLatency: ValueHistogram
+        let modelInfo: ModelInfo
+
+        /// `model` decides from now on (a no-op when it already did).
+        public func modelInUse(_ model: String) { modelInfo.set(model) }
 
         public func settled(_ disposition: PartResult.Disposition) {
             switch disposition {
@@ -37,9 +42,35 @@ public final class StationMetrics: Sendable {
 
     public init() {}
 
+    /// `loupe_model_info` of one point: the model in use at 1, those it replaced at 0.
+    final class ModelInfo: @unchecked Sendable {
+        private let lock = NSLock()
+        private let registry: PrometheusCollectorRegistry
+        private let point: String
+        private var current: String?
+
+        init(registry: PrometheusCollectorRegistry, point: String) {
+            self.registry = registry
+            self.point = point
+        }
+
+        func set(_ model: String) {
+            lock.lock()
+            defer { lock.unlock() }
+            guard model != current else { return }
+            if let current { gauge(current).set(to: 0.0) }
+            gauge(model).set(to: 1.0)
+            current = model
+        }
+
+        private func gauge(_ model: String) -> Gauge {
+            registry.makeGauge(name: "loupe_model_info", labels: [("point", point), ("model", model)], help: "1 for the model an inspection point runs")
+        }
+    }
+
     public func point(_ name: String, model: String) -> Point {
-        registry.makeGauge(name: "loupe_model_info", labels: [("point", name), ("model", model)],
-                           help: "1 for the model an inspection point runs").set(to: 1.0)
+        let modelInfo = ModelInfo(registry: registry, point: name)
+        modelInfo.set(model)
         let parts = "Parts settled, by disposition"
         return Point(
             passed: registry.makeCounter(name: "loupe_parts_total", labels: [("point", name), ("disposition", "pass")], help: parts),
@@ -55,7 +86,8 @@ public final class StationMetrics: Sendable {
             alarms: registry.makeCounter(name: "loupe_alarms_total", labels: [("point", name)], help: "Alarms raised"),
             decisionLatency: registry.makeValueHistogram(name: "loupe_decision_latency_seconds", labels: [("point", name)],
                                                          buckets: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
-                                                         help: "Frame capture to decision"))
+                                                         help: "Frame capture to decision"),
+            modelInfo: modelInfo)
     }
 
     /// The Prometheus text exposition of every series.

@@ -5,6 +5,7 @@ import Foundation
 import LoupeCapture
 import LoupeImaging
 import LoupeInspection
+import LoupeModel
 import LoupeTensor
 
 /// One inspection point at work, on two threads joined by a bounded ``PartQueue``. Free-running,
@@ -21,10 +22,25 @@ import LoupeTensor
 /// Frames the source reports dropped, and frames that cannot be read or converted, are parts
 /// too: they are rejected as `frame-lost`, never passed. Handing a part from capture to decision
 /// allocates nothing (``PartQueue``).
+///
+/// Changes to a running point (threshold, uncertainty band, model switch and rollback) come
+/// through ``control`` and are applied by the decision thread between two parts. While the
+/// station is paused, every part is rejected as `paused`.
 public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLink>: @unchecked Sendable {
     public let name: String
     public let source: FrameSource
-    public let inspector: Inspector
+    /// The model deciding; swapped by the decision thread only (a model switch or rollback).
+    public private(set) var inspector: Inspector
+    /// Where ``inspector``'s model was loaded from.
+    public private(set) var modelPath: String
+    /// The model in use before the last switch, kept for a rollback.
+    public private(set) var previousModel: (inspector: Inspector, path: String)?
+    /// The threshold in force: the operator's or the configuration's, else the model's own.
+    public private(set) var threshold: Float
+    private var thresholdOverride: Float?
+    /// The network input every model of this point eats (fixed for the point's life: capture
+    /// converts frames to it).
+    public let inputSpec: InputSpec
     public let line: LineGeometry
     public let slot: UInt16
     public let region: PixelRegion?
@@ -43,6 +59,15 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
     /// Told when the source fails without a frame (a camera unplugged: no part was lost), and
     /// when the hand-over ring overflowed (parts untracked).
     public var onSourceError: ((String) -> Void)?
+    /// Changes to apply between parts, and the pause flag.
+    let control = PointControl()
+    /// The dashboard's view of this point (nil: not shown).
+    public var live: PointLiveView?
+    /// Where rejected and sampled passed images go (nil: not kept).
+    public var archive: ImageArchive?
+    /// Share of passed parts whose image is archived too.
+    public var archivePassedShare = 0.0
+    private var passedShareOwed = 0.0
 
     let queue: PartQueue
     private var converter: FrameConverter?
@@ -54,11 +79,17 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
     private var announced: [(part: PartID, at: Double)] = []
     private let announcedLock = NSLock()
 
-    public init(name: String, source: FrameSource, inspector: Inspector, line: LineGeometry, slot: UInt16, region: PixelRegion?,
-                uncertaintyBand: Float, rejects: Rejects, results: Results, inputSlots: Int = 3, latencyCapacity: Int = 1 << 20) {
+    /// - Parameter threshold: overrides the model's threshold (nil: the model's own).
+    public init(name: String, source: FrameSource, inspector: Inspector, modelPath: String = "", threshold: Float? = nil, line: LineGeometry,
+                slot: UInt16, region: PixelRegion?, uncertaintyBand: Float, rejects: Rejects, results: Results, inputSlots: Int = 3,
+                latencyCapacity: Int = 1 << 20) {
         self.name = name
         self.source = source
         self.inspector = inspector
+        self.modelPath = modelPath
+        thresholdOverride = threshold
+        self.threshold = threshold ?? inspector.rule.threshold
+        inputSpec = inspector.input
         self.line = line
         self.slot = slot
         self.region = region
@@ -82,7 +113,10 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
         }
         capture.name = "loupe-\(name)-capture"
         capture.start()
+        control.setServing(true)
+        publishModel()
         decisionLoop()
+        control.setServing(false)
         captureDone.wait()
         if queue.overflows > 0 { onSourceError?("\(name): \(queue.overflows) hand-over events lost: the decision thread stalled") }
     }
@@ -192,7 +226,7 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
     /// The converter for `format`, made once per frame format (a replayed folder may mix sizes).
     private func converter(for format: FrameFormat) throws -> FrameConverter {
         if let converter, converter.format == format { return converter }
-        let input = inspector.input
+        let input = inputSpec
         let made = try FrameConverter(format: format, region: region, outputWidth: input.width, outputHeight: input.height,
                                       channels: input.channels, normalization: NormalizationParameters(mean: input.mean, std: input.std))
         converter = made
@@ -205,6 +239,7 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
         var batch: [PartQueue.Event] = []
         batch.reserveCapacity(4096)
         while queue.take(into: &batch, wakeAt: tracker.nextFailSafeTime ?? MonotonicClock.seconds() + 0.05) {
+            control.applyPending(apply)
             for event in batch { handle(event) }
             tracker.advance(to: MonotonicClock.seconds())
         }
@@ -223,15 +258,87 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
         case let .lost(id, loss, at):
             tracker.failed(id, .frameLost, detail: loss.detail, at: at)
         case let .ready(id, slot, capturedAt):
-            let decision = inspector.decide(input: queue.input(slot))
-            queue.releaseSlot(slot)
+            if control.isPaused {
+                queue.releaseSlot(slot)
+                tracker.failed(id, .paused, detail: "the station is paused", at: MonotonicClock.seconds())
+                return
+            }
+            let input = queue.input(slot)
+            let decision = inspector.decide(input: input)
             let now = MonotonicClock.seconds()
             if latenciesMs.count < latenciesMs.capacity {
                 latenciesMs.append((now - capturedAt) * 1000)
                 overheadsMs.append((now - capturedAt) * 1000 - decision.timings.inferenceMs)
             }
             metrics?.decisionLatency.record(now - capturedAt)
-            tracker.verdict(for: id, score: decision.defectScore, threshold: decision.threshold, classIndex: decision.classIndex, at: now)
+            let score = decision.defectScore
+            let rejecting = !score.isFinite || score > threshold || abs(score - threshold) <= tracker.configuration.uncertaintyBand
+            if let live {
+                live.keepInput(input, part: id, rejecting: rejecting)
+                live.recordLatency(ms: (now - capturedAt) * 1000)
+            }
+            if let archive, tracker.isInFlight(id), rejecting || keepPassedImage() {
+                if let ref = archive.submit(input, spec: inputSpec, resultId: "\(name)-\(id)-\(Int(WallClock.seconds() * 1000))") {
+                    tracker.results.attachImage(ref, to: id)
+                }
+            }
+            queue.releaseSlot(slot)
+            tracker.verdict(for: id, score: score, threshold: threshold, classIndex: decision.classIndex, at: now)
         }
+    }
+
+    /// Whether this passed part's image is in the archive's sample.
+    private func keepPassedImage() -> Bool {
+        passedShareOwed += archivePassedShare
+        guard passedShareOwed >= 1 else { return false }
+        passedShareOwed -= 1
+        return true
+    }
+
+    // MARK: Changes (decision thread)
+
+    private func apply(_ change: PointControl.Change) -> Result<String, StationControlError> {
+        switch change {
+        case let .threshold(value):
+            let old = threshold
+            thresholdOverride = value
+            threshold = value ?? inspector.rule.threshold
+            publishModel()
+            return .success("threshold \(old) → \(threshold)")
+        case let .uncertaintyBand(band):
+            let old = tracker.configuration.uncertaintyBand
+            tracker.setUncertaintyBand(band)
+            publishModel()
+            return .success("uncertainty band \(old) → \(band)")
+        case let .model(next, path):
+            guard next.input == inputSpec else {
+                return .failure(StationControlError(.unprocessable, "model \(next.modelID) eats \(next.input.channels)x\(next.input.height)x\(next.input.width)"
+                    + " with its own normalisation, the running one \(inputSpec.channels)x\(inputSpec.height)x\(inputSpec.width);"
+                    + " a model with another input needs a restart"))
+            }
+            return .success(swapModel(to: (next, path)))
+        case .rollback:
+            guard let previousModel else { return .failure(StationControlError(.conflict, "\(name) has no previous model to roll back to")) }
+            return .success(swapModel(to: previousModel))
+        }
+    }
+
+    private func swapModel(to next: (inspector: Inspector, path: String)) -> String {
+        let old = inspector.modelID
+        previousModel = (inspector, modelPath)
+        inspector = next.inspector
+        modelPath = next.path
+        threshold = thresholdOverride ?? inspector.rule.threshold
+        publishModel()
+        return "model \(old) → \(inspector.modelID)"
+    }
+
+    /// Tells the results, the metrics and the dashboard which model, threshold and band decide.
+    private func publishModel() {
+        tracker.results.modelChanged(ModelIdentity(id: inspector.modelID, sha256: inspector.modelSHA256,
+                                                   classes: inspector.model.spec.classes, threshold: threshold))
+        metrics?.modelInUse(inspector.modelID)
+        live?.setModel(.init(id: inspector.modelID, path: modelPath, classes: inspector.model.spec.classes, previousID: previousModel?.inspector.modelID, threshold: threshold,
+                             uncertaintyBand: tracker.configuration.uncertaintyBand))
     }
 }

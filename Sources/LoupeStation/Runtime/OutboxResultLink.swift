@@ -8,16 +8,20 @@ public struct OutboxResultLink: ResultLink {
     public let outbox: Outbox
     public let station: String
     public let point: String
-    public let modelID: String
-    public let modelSHA256: String
-    public let classes: [String]
+    public private(set) var modelID: String
+    public private(set) var modelSHA256: String
+    public private(set) var classes: [String]
     /// The threshold in force, recorded for parts settled without a verdict.
-    public let threshold: Float
+    public private(set) var threshold: Float
     /// Results whose group commit failed (the disk is full or the outbox over budget).
     public let failedCommits = SharedCount()
     public var onAlarm: (StationAlarm) -> Void
     /// The point's Prometheus series (nil: not counted).
     public var metrics: StationMetrics.Point?
+    /// The point's dashboard view (nil: not shown).
+    public var live: PointLiveView?
+    /// The archived image waiting for its part's result.
+    private var pendingImage: (part: UInt32, ref: String)?
 
     public init(outbox: Outbox, station: String, point: String, modelID: String, modelSHA256: String, classes: [String],
                 threshold: Float, onAlarm: @escaping (StationAlarm) -> Void) {
@@ -31,8 +35,23 @@ public struct OutboxResultLink: ResultLink {
         self.onAlarm = onAlarm
     }
 
+    public mutating func attachImage(_ ref: String, to part: UInt32) { pendingImage = (part, ref) }
+
+    public mutating func modelChanged(_ model: ModelIdentity) {
+        modelID = model.id
+        modelSHA256 = model.sha256
+        classes = model.classes
+        threshold = model.threshold
+    }
+
     public mutating func publish(_ result: PartResult) {
         metrics?.settled(result.disposition)
+        var imageRef: String?
+        if let pending = pendingImage, pending.part == result.part.id {
+            imageRef = pending.ref
+            pendingImage = nil
+        }
+        live?.settled(result, imageRef: imageRef)
         let verdict: ResultRecord.Verdict
         let defectClass: String
         switch result.disposition {
@@ -51,7 +70,7 @@ public struct OutboxResultLink: ResultLink {
                                   modelId: modelID, modelSha256: modelSHA256, recipeId: point,
                                   processingTimesMs: ["decision": (result.settledAt - result.enteredAt) * 1000],
                                   verdict: verdict, defectClass: defectClass, score: Self.recordedScore(result.score),
-                                  threshold: Double(result.threshold ?? threshold))
+                                  threshold: Double(result.threshold ?? threshold), imageRef: imageRef)
         let failed = failedCommits
         outbox.enqueueGrouped(record) { error in if error != nil { failed.add() } }
     }

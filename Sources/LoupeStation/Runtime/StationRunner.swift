@@ -9,7 +9,7 @@ import LoupeTensor
 /// The station at work: every inspection point of a ``StationConfiguration`` on its own thread,
 /// results into the local outbox (and on to the MES over MQTT when a broker is configured),
 /// rejects to the PLC over Modbus TCP when one is configured.
-public final class StationRunner {
+public final class StationRunner: @unchecked Sendable {
     public typealias Point = InspectionPointRunner<StationRejectLink, OutboxResultLink>
 
     /// What a run did, for the closing summary.
@@ -59,23 +59,36 @@ public final class StationRunner {
         }
     }
 
-    public let configuration: StationConfiguration
+    /// The configuration in force (a reload updates the points' models, thresholds and bands).
+    public internal(set) var configuration: StationConfiguration
+    /// The file it was read from, re-read by a reload (nil: reload is refused).
+    public let configurationFile: String?
     public let outbox: Outbox
+    /// The image archive (nil: none configured).
+    public let archive: ImageArchive?
+    let inferenceThreads: Int
+    let startedAt = WallClock.seconds()
+    /// One change at a time (API calls and reloads).
+    let changeLock = NSLock()
+    let recentAlarms = RecentAlarms()
+    let heatmaps = HeatmapInspectors()
     public private(set) var points: [Point] = []
     public let metrics = StationMetrics()
     /// `/metrics`, `/health`, `/ready` on `api.listen` while running.
     public let http = StationHTTPServer()
     private let publisher: MESPublisher?
     private let rejectController: RejectController?
-    private let log: @Sendable (String) -> Void
+    let log: @Sendable (String) -> Void
     private let alarmCount = SharedCount()
 
-    /// Every alarm's one way out: counted for the summary and logged.
-    private var raise: @Sendable (String) -> Void { Self.alarmSink(count: alarmCount, log: log) }
+    /// Every alarm's one way out: counted for the summary, listed on the dashboard, and logged.
+    var raise: @Sendable (String) -> Void { Self.alarmSink(count: alarmCount, recent: recentAlarms, log: log) }
 
-    private static func alarmSink(count: SharedCount, log: @escaping @Sendable (String) -> Void) -> @Sendable (String) -> Void {
+    private static func alarmSink(count: SharedCount, recent: RecentAlarms,
+                                  log: @escaping @Sendable (String) -> Void) -> @Sendable (String) -> Void {
         { message in
             count.add()
+            recent.add(message)
             log("alarm: \(message)")
         }
     }
@@ -97,14 +110,24 @@ public final class StationRunner {
 
     /// Opens the outbox and the links and builds every inspection point (models as loaded by
     /// ``StationConfiguration/checkResources(file:)``).
-    /// - Parameter inferenceThreads: threads each point's inspector may use.
-    public init(configuration: StationConfiguration, models: [String: Model], inferenceThreads: Int = 2,
+    /// - Parameters:
+    ///   - inferenceThreads: threads each point's inspector may use.
+    ///   - configurationFile: where `configuration` came from; a reload reads it again.
+    public init(configuration: StationConfiguration, models: [String: Model], inferenceThreads: Int = 2, configurationFile: String? = nil,
                 log: @escaping @Sendable (String) -> Void) throws {
         self.configuration = configuration
+        self.configurationFile = configurationFile
+        self.inferenceThreads = inferenceThreads
         self.log = log
-        let raise = Self.alarmSink(count: alarmCount, log: log)
+        let raise = Self.alarmSink(count: alarmCount, recent: recentAlarms, log: log)
         let mesAlarm: @Sendable (Alarm) -> Void = { raise("\($0)") }
         outbox = try Outbox(config: .init(path: configuration.outbox), alarm: mesAlarm)
+        if let archiveConfiguration = configuration.archive {
+            let largest = models.values.map { $0.spec.input.channels * $0.spec.input.height * $0.spec.input.width }.max() ?? 0
+            archive = try ImageArchive(configuration: archiveConfiguration, maxInputCount: largest, outbox: outbox, alarm: raise)
+        } else {
+            archive = nil
+        }
         if let mes = configuration.mes {
             var options = MQTTLink.Options(host: mes.host, port: mes.port, clientId: "loupe-\(configuration.name)")
             options.username = mes.username
@@ -141,20 +164,25 @@ public final class StationRunner {
             rejectController = nil
         }
         for point in configuration.inspectionPoints {
-            guard var model = models[point.name] else { throw ConfigurationError(file: "configuration", keyPath: "inspection_points.\(point.name).model",
+            guard let model = models[point.name] else { throw ConfigurationError(file: "configuration", keyPath: "inspection_points.\(point.name).model",
                                                                                    found: "no loaded model", expected: "models checked by checkResources") }
-            if let threshold = point.threshold { model.spec.threshold = threshold }
             let inspector = try Inspector(model: model, threads: inferenceThreads)
             let pointMetrics = metrics.point(point.name, model: inspector.modelID)
             var results = OutboxResultLink(outbox: outbox, station: configuration.name, point: point.name, modelID: inspector.modelID,
                                            modelSHA256: inspector.modelSHA256, classes: model.spec.classes,
-                                           threshold: inspector.rule.threshold) { raise("\(point.name): \($0)") }
+                                           threshold: point.threshold ?? inspector.rule.threshold) { raise("\(point.name): \($0)") }
             results.metrics = pointMetrics
+            let live = PointLiveView(name: point.name, spec: inspector.input, shifts: configuration.shifts)
+            results.live = live
             let rejects = rejectController.map { StationRejectLink.plc(ModbusRejectLink(controller: $0)) } ?? .none(CountingRejectLink())
             let region = point.region.map { PixelRegion(x: $0.x, y: $0.y, width: $0.width, height: $0.height) }
-            let runner = Point(name: point.name, source: try Self.source(point.source), inspector: inspector, line: point.line.geometry,
-                               slot: UInt16(point.slot), region: region, uncertaintyBand: point.uncertaintyBand, rejects: rejects, results: results)
+            let runner = Point(name: point.name, source: try Self.source(point.source), inspector: inspector, modelPath: point.model,
+                               threshold: point.threshold, line: point.line.geometry, slot: UInt16(point.slot), region: region,
+                               uncertaintyBand: point.uncertaintyBand, rejects: rejects, results: results)
             runner.metrics = pointMetrics
+            runner.live = live
+            runner.archive = archive
+            runner.archivePassedShare = configuration.archive?.keepPassed ?? 0
             if point.trigger == .plc, let plc = configuration.plc {
                 runner.triggerWait = point.triggerWait
                 triggerPollers[points.count] = PLCTriggerPoller(host: plc.host, port: plc.port, unit: UInt8(plc.unit),
@@ -180,10 +208,13 @@ public final class StationRunner {
     /// Runs every point (capture and decision threads each) until `shouldStop()`, `maxParts`
     /// parts per point, or (a folder replayed without looping) its last frame; then settles the
     /// parts in flight, waits for the PLC to confirm the rejects, and flushes the outbox.
-    public func run(maxParts: Int? = nil, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> Summary {
-        try http.start(host: configuration.api.host, port: configuration.api.port, metrics: metrics)
+    /// - Parameter shouldReload: polled about ten times a second; true re-reads the configuration (SIGHUP).
+    public func run(maxParts: Int? = nil, shouldReload: @escaping @Sendable () -> Bool = { false },
+                    shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> Summary {
+        try http.start(host: configuration.api.host, port: configuration.api.port, metrics: metrics, panel: self)
         defer { http.stop() }
-        log("metrics: http://\(configuration.api.host):\(http.port ?? configuration.api.port)/metrics")
+        log("dashboard: http://\(configuration.api.host):\(http.port ?? configuration.api.port)/  (metrics at /metrics)")
+        archive?.start()
         try publisher?.start()
         rejectController?.start()
         let start = MonotonicClock.seconds()
@@ -204,9 +235,13 @@ public final class StationRunner {
             poller.start(onTrigger: { point.announce($0.part, at: $0.seenAt) }, onError: { raise("\(point.name): \($0)") })
         }
         http.setReady(true)
-        group.wait()
+        while group.wait(timeout: .now() + 0.1) == .timedOut {
+            guard shouldReload() else { continue }
+            do { log("reload: " + (try perform(.reload, who: "SIGHUP"))) } catch { log("reload refused: \(error)") }
+        }
         triggerPollers.values.forEach { $0.stop() }
         http.setReady(false)
+        archive?.stop()
         try outbox.flush()
         if let publisher {
             _ = try publisher.waitDrained(timeout: 10)
