@@ -6,9 +6,11 @@ PY := .venv/bin/python
 
 .PHONY: demo test deps build venv bench-inference bench-capture bench-mes bench-station bench-train bench-train-speed fuzz clean
 
-## Main job on embedded defaults: classify the bundled sample images with the bundled model.
+## Main job on embedded defaults: the station replays the bundled sample images through the
+## bundled model, results to the local outbox (.loupe/), dashboard on http://127.0.0.1:8080/.
 demo: build
-	$(LOUPE) predict Images/samples --model Models/demo
+	@mkdir -p .loupe
+	$(LOUPE) station --config docs/examples/station-demo.yaml
 
 ## All tests: XCTest suites (release build) and the vivid capture test in qemu,
 ## closing with one line "tests: N passed, M failed".

@@ -268,3 +268,49 @@ final class StationOperationsTests: XCTestCase {
         if let keep = ProcessInfo.processInfo.environment["LOUPE_DASHBOARD_SCREENSHOT"] { try? FileManager.default.copyItem(atPath: screenshot, toPath: keep) }
     }
 }
+
+extension StationOperationsTests {
+    /// The `loupe station` process itself: SIGHUP reloads its configuration file, SIGTERM drains
+    /// the pipeline and flushes the outbox (every part counted in its summary is in the outbox).
+    func testSIGHUPReloadsAndSIGTERMDrainsIntoTheOutbox() throws {
+        guard let loupe = builtExecutable("loupe", override: "LOUPE_CLI") else { throw XCTSkip("no loupe executable beside the test bundle") }
+        let (file, dir) = try station("station-process", fps: 30)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: loupe)
+        process.arguments = ["station", "--config", file, "--threads", "1"]
+        let output = dir + "/stdout.log", errors = dir + "/stderr.log"
+        FileManager.default.createFile(atPath: output, contents: nil)
+        FileManager.default.createFile(atPath: errors, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        func log() -> String { (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "" }
+        var port: Int?
+        XCTAssertTrue(waitUntil(15) {
+            port = log().range(of: "dashboard: http://127.0.0.1:[0-9]+/", options: .regularExpression).flatMap { Int(log()[$0].dropFirst(28).dropLast()) }
+            return port != nil
+        }, log())
+        let api = try XCTUnwrap(port)
+        XCTAssertTrue(waitUntil(10) { ((try? self.point(self.state(api))["parts"] as? Int) ?? 0) >= 5 }, log())
+
+        let original = try String(contentsOfFile: file, encoding: .utf8)
+        try original.replacingOccurrences(of: "uncertainty_band: 0.02", with: "uncertainty_band: 0.04\n    threshold: 0.6")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        XCTAssertTrue(waitUntil(10) { abs((self.point((try? self.state(api)) ?? [:])["threshold"] as? Double ?? 0) - 0.6) < 1e-6 },
+                      "SIGHUP did not apply the new threshold: \(log())")
+        XCTAssertEqual(self.point(try self.state(api))["uncertainty_band"] as? Double ?? 0, 0.04, accuracy: 1e-6)
+
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, log())
+        let summary = try String(contentsOfFile: output, encoding: .utf8)
+        let parts = try XCTUnwrap(summary.range(of: "[0-9]+ parts in", options: .regularExpression).flatMap { Int(summary[$0].split(separator: " ")[0]) }, summary)
+        let rows = try Outbox(config: .init(path: dir + "/outbox.sqlite", isStation: false)).query({ var q = Outbox.Query(); q.limit = 100_000; return q }())
+        XCTAssertEqual(rows.count, parts, "every part the summary counts is in the outbox after SIGTERM")
+        let changes = try Outbox(config: .init(path: dir + "/outbox.sqlite", isStation: false)).changes()
+        XCTAssertEqual(changes.first?.who, "SIGHUP")
+        XCTAssertEqual(changes.first?.outcome, "applied")
+    }
+}

@@ -57,7 +57,7 @@ extension StationConfiguration {
     static func resolve(_ path: String, against file: String) -> String {
         guard !path.hasPrefix("/"), file != "configuration" else { return path }
         let folder = (file as NSString).deletingLastPathComponent
-        return folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
+        return folder.isEmpty ? path : ((folder as NSString).appendingPathComponent(path) as NSString).standardizingPath
     }
 
     private static func mes(_ r: ConfigurationReader, _ environment: [String: String]) throws -> MES? {
