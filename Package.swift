@@ -116,7 +116,8 @@ let package = Package(
         .executableTarget(
             name: "loupe",
             dependencies: ["LoupeImaging", "LoupeModel", "LoupeInference", "LoupeONNX", "LoupeInspection", "LoupeSynth",
-                           "LoupeCapture", "LoupeDataset", "LoupeTraining", "LoupeEvaluation", "LoupeMES", "LoupeStation", argumentParser],
+                           "LoupeCapture", "LoupeDataset", "LoupeTraining", "LoupeEvaluation", "LoupeMES", "LoupeStation", argumentParser,
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: speed),
         .executableTarget(name: "LoupeBench",
                           dependencies: ["LoupeKernels", "LoupeModel", "LoupeInference", "LoupeONNX", "LoupeImaging", "LoupeInspection",
@@ -129,7 +130,7 @@ let package = Package(
         .executableTarget(name: "loupe-mes-bench", dependencies: ["LoupeMES", "LoupePeers"], path: "Benchmarks/MESBench",
                           swiftSettings: speed),
         // Frame → decision → reject at a real PLC, at a line rate (make bench-station).
-        .executableTarget(name: "loupe-station-bench", dependencies: ["LoupeStation", "LoupeInspection", "LoupeImaging", "LoupeModel", "LoupePeers"],
+        .executableTarget(name: "loupe-station-bench", dependencies: ["LoupeStation", "LoupeInspection", "LoupeInference", "LoupeImaging", "LoupeModel", "LoupeMES", "LoupePeers"],
                           path: "Benchmarks/StationBench", swiftSettings: speed),
         // The station process the MES chaos tests and bench SIGKILL and restart.
         .executableTarget(name: "loupe-mes-sim", dependencies: ["LoupeMES", "LoupePeers"], path: "Tests/Support/StationSim",

@@ -1,77 +1,55 @@
-// loupe-station-bench: the station's latency at a line rate, with a real PLC (`make bench-station`).
+// loupe-station-bench: the station at a line rate and at its limits, with a real PLC (`make bench-station`).
 //
-//   loupe-station-bench --repo R [--out F] [--seconds S] [--rate FPS]
+//   loupe-station-bench --repo R [--out F] [--seconds S] [--rate FPS] [--trial-seconds T]
+//                       [--sustain-seconds S] [--overload-seconds S] [--soak-minutes M]
 //
-// For the demo model and ElpvNet-ref (300x300): the bundled samples replayed at --rate through
-// `StationRunner` with the pymodbus PLC peer on 127.0.0.1. Every frame is a part; the uncertainty
-// band is 0, so the rejects are the model's. Measured per part: frame capture → decision, the
-// pipeline's own share of it (minus the network's time), and frame capture → reject written and
-// read back at the PLC (ElpvNet-ref's weights are untrained: it runs at threshold 0, so every part
-// is a reject, the reject path's worst case). Beside it, in the same run: the inspector alone on the same input (the
-// engine's batch-1 latency), the yardstick for the station's overhead.
+// Everything runs `StationRunner` over the bundled samples replayed from a folder, with the
+// pymodbus PLC peer on 127.0.0.1, two inference threads, every frame a part.
+// 1. At --rate (25 fps), for the demo model and ElpvNet-ref (300x300): frame capture → decision,
+//    the pipeline's own share of it (minus the network's time), frame capture → reject written
+//    and read back at the PLC, and the CPU the station used. ElpvNet-ref's weights are untrained:
+//    it runs at threshold 0, so every part is a reject, the reject path's worst case.
+// 2. Beside it, the engine alone on the same model: batch-1 latency and batch-32 throughput
+//    (`engine_img_s`), the yardsticks.
+// 3. Demo model: the highest rate sustained with no part left uninspected (`max_sustained_fps`),
+//    frames from memory as a camera delivers them: bisected below the engine's batch-1 rate, the
+//    best confirmed for --sustain-seconds (60).
+// 4. Overload at twice that rate: every part must still get exactly one result (`parts_lost`),
+//    and no part whose sample is labelled defective may pass (`bad_parts_passed`).
+// 5. Soak at --rate for --soak-minutes (30): resident memory after warm-up and at the end.
 import Foundation
-import LoupeImaging
-import LoupeInspection
+import LoupeMES
 import LoupeModel
 import LoupePeers
 import LoupeStation
 import LoupeTensor
 
-/// The CPU as /proc/cpuinfo names it, with its widest vector ISA (a virtual machine often says
-/// only "AMD EPYC"; results from different machines are not comparable).
-func cpuModel() -> String {
-    let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-    func field(_ name: String) -> String? {
-        info.split(separator: "\n").first { $0.hasPrefix(name) }.flatMap { $0.split(separator: ":", maxSplits: 1).last }
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-    }
-    let flags = Set((field("flags") ?? "").split(separator: " "))
-    let isa = flags.contains("avx512f") ? "AVX-512" : flags.contains("avx2") && flags.contains("fma") ? "AVX2+FMA" : "no AVX2"
-    return "\(field("model name") ?? "unknown") (\(isa))"
-}
-
-func rounded(_ value: Double?) -> Any { value.map { ($0 * 1000).rounded() / 1000 } ?? NSNull() }
-
 let args = Array(CommandLine.arguments.dropFirst())
 let repo = option("--repo", args) ?? FileManager.default.currentDirectoryPath
 let out = option("--out", args) ?? repo + "/Benchmarks/results/station.json"
-let seconds = Double(option("--seconds", args) ?? "") ?? 20
+let seconds = Double(option("--seconds", args) ?? "") ?? 25
 let rate = Double(option("--rate", args) ?? "") ?? 25
+let trialSeconds = Double(option("--trial-seconds", args) ?? "") ?? 10
+let sustainSeconds = Double(option("--sustain-seconds", args) ?? "") ?? 60
+let overloadSeconds = Double(option("--overload-seconds", args) ?? "") ?? 30
+let soakMinutes = Double(option("--soak-minutes", args) ?? "") ?? 30
 
 do {
     let plc = try PLCPeer(repo: repo)
     var report: [String: Any] = ["rate_fps": rate, "seconds_per_model": seconds, "command": "make bench-station",
                                  "host_cores": ProcessInfo.processInfo.activeProcessorCount, "cpu_model": cpuModel()]
     print("CPU: \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+
+    // 1–2. Line rate, both models, beside the engine alone.
     var rows: [[String: Any]] = []
+    var demoEngine = (batch1Ms: 0.0, batchImagesPerSecond: 0.0)
     for modelName in ["demo", "ElpvNet-ref"] {
-        let work = NSTemporaryDirectory() + "loupe-bench-station-\(getpid())-\(modelName)"
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: work) }
-        let yaml = """
-        station: {name: bench, outbox: \(work)/outbox.sqlite}
-        api: {listen: "127.0.0.1:0"}
-        plc: {address: "127.0.0.1:\(plc.port)", request_timeout_ms: 50}
-        inspection_points:
-          - name: cam
-            source: {folder: \(repo)/Images/samples, fps: \(rate), loop: true}
-            model: \(repo)/Models/\(modelName)
-            threshold: \(modelName == "demo" ? "0.5" : "0.0")
-            line: {distance_to_pick_m: 0.5, conveyor_speed_m_s: 1.0, reject_lead_ms: 30}
-            slot: 1
-        """
-        let config = try StationConfiguration.parse(yaml, file: "bench.yaml", environment: [:])
-        let runner = try StationRunner(configuration: config, models: try config.checkResources(), inferenceThreads: 2, log: { _ in })
-        let stopAt = MonotonicClock.seconds() + seconds
-        let summary = try runner.run { MonotonicClock.seconds() >= stopAt }
+        let cpuBefore = cpuSeconds(), wallBefore = MonotonicClock.seconds()
+        let (runner, summary) = try runStation(repo: repo, model: modelName, rate: rate, seconds: seconds, plcPort: plc.port)
+        let cpuPercent = (cpuSeconds() - cpuBefore) / (MonotonicClock.seconds() - wallBefore) * 100
         let point = runner.points[0]
-
-        // The engine alone, same model, same threads, on one converted sample.
-        let inspector = try Inspector(model: try Model.load(from: "\(repo)/Models/\(modelName)"), threads: 2)
-        let sample = try ImageDecoder.decode(contentsOf: "\(repo)/Images/samples/cell0001.png")
-        _ = try inspector.inspect(sample, source: "warm-up")
-        let engine = try (0..<200).map { _ in try inspector.inspect(sample, source: "engine").timings.inferenceMs }
-
+        let engine = try engineSpeed(repo: repo, model: modelName, threads: 2)
+        if modelName == "demo" { demoEngine = engine }
         let row: [String: Any] = [
             "model": modelName, "parts": summary.parts, "passed": summary.passed, "rejected": summary.rejected,
             "fail_safe_rejects": summary.failSafeRejects, "rejects_confirmed": summary.rejectsConfirmed ?? 0,
@@ -82,15 +60,85 @@ do {
             "pipeline_overhead_p99_ms": rounded(StationRunner.Summary.percentile(point.overheadsMs, 0.99)),
             "frame_to_reject_p50_ms": rounded(StationRunner.Summary.percentile(runner.frameToRejectMs, 0.5)),
             "frame_to_reject_p99_ms": rounded(StationRunner.Summary.percentile(runner.frameToRejectMs, 0.99)),
-            "engine_batch1_median_ms": rounded(StationRunner.Summary.percentile(engine, 0.5)),
+            "cpu_percent_of_one_core": rounded(cpuPercent),
+            "engine_batch1_median_ms": rounded(engine.batch1Ms),
+            "engine_img_s": rounded(engine.batchImagesPerSecond),
         ]
         rows.append(row)
-        print(String(format: "%@: %d parts at %.0f fps; frame→decision p50 %@ p99 %@ ms; overhead p99 %@ ms; frame→reject at the PLC p50 %@ p99 %@ ms (%d confirmed, %d not); engine alone %@ ms",
-                     modelName, summary.parts, rate, "\(row["frame_to_decision_p50_ms"]!)", "\(row["frame_to_decision_p99_ms"]!)",
+        print(String(format: "%@ at %.0f fps: %d parts; frame→decision p50 %@ p99 %@ ms; overhead p99 %@ ms; frame→reject at the PLC p50 %@ p99 %@ ms (%d confirmed, %d not); CPU %.0f %% of a core; engine alone %@ ms batch 1, %@ img/s batch 32",
+                     modelName, rate, summary.parts, "\(row["frame_to_decision_p50_ms"]!)", "\(row["frame_to_decision_p99_ms"]!)",
                      "\(row["pipeline_overhead_p99_ms"]!)", "\(row["frame_to_reject_p50_ms"]!)", "\(row["frame_to_reject_p99_ms"]!)",
-                     summary.rejectsConfirmed ?? 0, summary.rejectsNotConfirmed ?? 0, "\(row["engine_batch1_median_ms"]!)"))
+                     summary.rejectsConfirmed ?? 0, summary.rejectsNotConfirmed ?? 0, cpuPercent, "\(row["engine_batch1_median_ms"]!)",
+                     "\(row["engine_img_s"]!)"))
     }
     report["models"] = rows
+
+    // 3. The highest rate the demo station sustains: frames from memory (one sample decoded once,
+    //    as a camera delivers them), bisected between the line rate and the engine's batch-1 rate,
+    //    then confirmed for --sustain-seconds.
+    let estimate = 1000 / max(demoEngine.batch1Ms, 0.1)
+    func sustains(_ trialRate: Double, for trialSeconds: Double, _ label: String) throws -> (Bool, Int) {
+        let (_, summary) = try runStation(repo: repo, model: "demo", rate: trialRate, seconds: trialSeconds, plcPort: plc.port, still: true)
+        let lost = partsNotInspected(summary)
+        print(String(format: "  %@ %.0f fps for %.0f s: %d parts, %d not inspected", label, trialRate, trialSeconds, summary.parts, lost))
+        return (lost == 0, summary.parts)
+    }
+    var (low, high) = (rate, estimate * 1.1)
+    while high - low > max(5, low * 0.04) {
+        let middle = ((low + high) / 2).rounded()
+        if try sustains(middle, for: trialSeconds, "trial").0 { low = middle } else { high = middle }
+    }
+    var sustained = 0.0, sustainedParts = 0, candidate = low
+    while candidate >= rate {
+        let (ok, parts) = try sustains(candidate, for: sustainSeconds, "confirm")
+        if ok { (sustained, sustainedParts) = (candidate, parts); break }
+        candidate = (candidate * 0.9).rounded()
+    }
+    report["max_sustained_fps"] = sustained
+    report["max_sustained_parts"] = sustainedParts
+    report["sustain_seconds"] = sustainSeconds
+    report["engine_img_s"] = rounded(demoEngine.batchImagesPerSecond)
+    report["engine_batch1_img_s"] = rounded(estimate)
+    report["sustained_share_of_engine"] = rounded(sustained / demoEngine.batchImagesPerSecond)
+    print(String(format: "demo: max sustained %.0f fps for %.0f s = %.0f %% of the engine's batch-32 throughput (%.0f img/s), %.0f %% of its batch-1 rate (%.0f img/s)",
+                 sustained, sustainSeconds, sustained / demoEngine.batchImagesPerSecond * 100, demoEngine.batchImagesPerSecond,
+                 sustained / estimate * 100, estimate))
+
+    // 4. Overload at twice the sustained rate.
+    let overloadRate = max(2 * sustained, 2 * rate)
+    let defective = try defectiveSamples(repo: repo)
+    let (overloaded, summary) = try runStation(repo: repo, model: "demo", rate: overloadRate, seconds: overloadSeconds, plcPort: plc.port)
+    let entered = overloaded.points[0].tracker.counters.entered
+    let results = try overloaded.outbox.query({ var q = Outbox.Query(); q.limit = 10_000_000; return q }())
+    let badPassed = results.filter { row in
+        guard row.verdict == "pass", let part = Int(row.partId), part >= 1 else { return false }
+        return defective[(part - 1) % defective.count]
+    }.count
+    let partsLost = entered - Set(results.map(\.partId)).count
+    report["overload_fps"] = overloadRate
+    report["overload_parts"] = entered
+    report["overload_fail_safe_rejects"] = summary.failSafeRejects
+    report["parts_lost"] = partsLost
+    report["bad_parts_passed"] = badPassed
+    print(String(format: "overload at %.0f fps for %.0f s: %d parts entered, %d results, %d fail-safe rejects; parts_lost %d, bad_parts_passed %d",
+                 overloadRate, overloadSeconds, entered, results.count, summary.failSafeRejects, partsLost, badPassed))
+
+    // 5. Soak: resident memory after warm-up and at the end.
+    let warmUp = min(60, soakMinutes * 60 / 4)
+    final class Samples: @unchecked Sendable { var afterWarmUp: Double?; var peak = 0.0 }
+    let samples = Samples()
+    let (_, soak) = try runStation(repo: repo, model: "demo", rate: rate, seconds: soakMinutes * 60, plcPort: plc.port) { elapsed in
+        if samples.afterWarmUp == nil && elapsed >= warmUp { samples.afterWarmUp = residentMB() }
+    }
+    let atEnd = residentMB()
+    report["soak_minutes"] = soakMinutes
+    report["soak_parts"] = soak.parts
+    report["rss_after_warmup_mb"] = rounded(samples.afterWarmUp)
+    report["rss_at_end_mb"] = rounded(atEnd)
+    report["rss_growth_mb"] = rounded(samples.afterWarmUp.map { atEnd - $0 })
+    print(String(format: "soak %.0f min at %.0f fps: %d parts; RSS %.1f MB after %.0f s warm-up, %.1f MB at the end (growth %.1f MB)",
+                 soakMinutes, rate, soak.parts, samples.afterWarmUp ?? 0, warmUp, atEnd, atEnd - (samples.afterWarmUp ?? atEnd)))
+
     let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
     try FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     try (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: out))

@@ -48,7 +48,7 @@ struct StationRunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let log = StationLogging.sink(StationLogging.logger(station: station.name))
         let runner = try StationRunner(configuration: station, models: models, inferenceThreads: threads, configurationFile: config, log: log)
         for line in StationSummary.lines(station) { log(line) }
         StopSignal.install(reload: true)

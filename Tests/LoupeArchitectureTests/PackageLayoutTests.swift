@@ -62,4 +62,18 @@ final class PackageLayoutTests: XCTestCase {
         }
         XCTAssertEqual(offenders, [], "work-item markers left in: \(offenders)")
     }
+
+    /// No committed file over 5 MB (the repository carries code, docs, small models and samples;
+    /// data sets and results stay outside). Reads the files git tracks, when git is there.
+    func testNoTrackedFileIsOver5MB() throws {
+        guard let git = executableOnPath("git") else { throw XCTSkip("git is not installed") }
+        let (status, out, errors) = try runProcess(git, ["-C", repositoryRoot, "ls-files", "-z"])
+        guard status == 0 else { throw XCTSkip("not a git checkout: \(errors)") }
+        let files = out.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        XCTAssertGreaterThan(files.count, 100)
+        let large = files.filter { file in
+            ((try? FileManager.default.attributesOfItem(atPath: repositoryRoot + "/" + file))?[.size] as? Int ?? 0) > 5 << 20
+        }
+        XCTAssertEqual(large, [], "files over 5 MB")
+    }
 }

@@ -293,11 +293,11 @@ final class BackgroundRun: @unchecked Sendable {
 
     init(_ runner: StationRunner, maxParts: Int? = nil) {
         Thread { [self] in
-            let result = try? runner.run(maxParts: maxParts) { [self] in
+            let result = try? runner.run(maxParts: maxParts, shouldStop: { [self] in
                 lock.lock()
                 defer { lock.unlock() }
                 return stopRequested
-            }
+            })
             lock.lock()
             summary = result
             lock.unlock()

@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+
+/// The station's log through swift-log: one event per line on stderr (the journal under
+/// systemd), as logfmt — `ts=… level=warning logger=loupe.station station=line-3 msg="alarm: …"` —
+/// or, with `LOUPE_LOG_FORMAT=json`, as one JSON object per line. Alarms are warnings, changes
+/// and reloads notices, the rest info.
+enum StationLogging {
+    static func logger(station: String) -> Logger {
+        let json = ProcessInfo.processInfo.environment["LOUPE_LOG_FORMAT"] == "json"
+        var logger = Logger(label: "loupe.station") { label in LineLogHandler(label: label, json: json) }
+        logger[metadataKey: "station"] = .string(station)
+        return logger
+    }
+
+    /// The station runner's log sink, sorting its lines into levels.
+    static func sink(_ logger: Logger) -> @Sendable (String) -> Void {
+        { line in
+            if line.hasPrefix("alarm: ") {
+                logger.warning("\(line)")
+            } else if line.hasPrefix("change: ") || line.hasPrefix("reload") {
+                logger.notice("\(line)")
+            } else {
+                logger.info("\(line)")
+            }
+        }
+    }
+}
+
+/// One line per event, logfmt or JSON, to stderr.
+struct LineLogHandler: LogHandler {
+    let label: String
+    let json: Bool
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String,
+             function: String, line: UInt) {
+        var fields: [(String, String)] = [("ts", Self.timestamp()), ("level", level.rawValue), ("logger", label)]
+        for (key, value) in metadata.merging(extra ?? [:], uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
+            fields.append((key, "\(value)"))
+        }
+        fields.append(("msg", message.description))
+        let text: String
+        if json {
+            let object = Dictionary(fields, uniquingKeysWith: { $1 })
+            text = (try? String(decoding: JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)) ?? "{}"
+        } else {
+            text = fields.map { key, value in
+                value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) || value.isEmpty
+                    ? "\(key)=\"\(value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\""
+                    : "\(key)=\(value)"
+            }.joined(separator: " ")
+        }
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec, parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(now.tv_nsec / 1_000_000))
+    }
+}
