@@ -20,6 +20,11 @@ public final class RejectController: @unchecked Sendable {
         public var rejectRegister: UInt16 = 10
         /// Coil set when a reject could not be confirmed in time (nil: no stop-line signal).
         public var stopLineCoil: UInt16? = nil
+        /// Holding register the controller counts up every `heartbeatIntervalMs` while it runs
+        /// (nil: no heartbeat). The PLC's watchdog rejects every part while it stops moving: a
+        /// station that died (SIGKILL, power, a hung host) then lets nothing pass undecided.
+        public var heartbeatRegister: UInt16? = nil
+        public var heartbeatIntervalMs = 100
         /// A part without a verdict this long before its deadline is rejected (fail-safe).
         public var failSafeMarginMs = 30.0
         public init(plcHost: String = "127.0.0.1", plcPort: Int = 502) { self.plcHost = plcHost; self.plcPort = plcPort }
@@ -65,6 +70,11 @@ public final class RejectController: @unchecked Sendable {
     private var lateVerdicts = 0
     private var stopLineSignalled = false
     private var stopLineTried = false
+    private var plcAnswering = true
+    private var heartbeat: UInt16 = 0
+
+    /// Whether the PLC answered the last request (reject, read-back or heartbeat).
+    public var isPLCAnswering: Bool { cond.lock(); defer { cond.unlock() }; return plcAnswering }
 
     public init(config: Config, alarm: @escaping @Sendable (Alarm) -> Void = { _ in }) {
         self.config = config
@@ -126,9 +136,13 @@ public final class RejectController: @unchecked Sendable {
         var plcDown = false
         var lastAttempt = -Double.infinity
         let probeEvery = 2 * Double(config.requestTimeoutMs) / 1000
+        var nextHeartbeat = MonotonicClock.seconds()
+        let heartbeatEvery = Double(config.heartbeatIntervalMs) / 1000
         while true {
             cond.lock()
+            plcAnswering = !plcDown
             var passed: [(UInt32, Tracked)] = []
+            var heartbeatDue = false
             while running {
                 if !commanded.isEmpty {
                     queue += commanded
@@ -156,10 +170,27 @@ public final class RejectController: @unchecked Sendable {
                     if !plcDown || now - lastAttempt >= probeEvery || now >= d { break }
                     next = min(next, lastAttempt + probeEvery, d)
                 }
+                if config.heartbeatRegister != nil {
+                    // Rejects go first; the heartbeat waits for a turn with none to send.
+                    if now >= nextHeartbeat && queue.isEmpty { heartbeatDue = true; break }
+                    next = min(next, nextHeartbeat)
+                }
                 _ = cond.wait(until: Date(timeIntervalSinceNow: max(0.0005, next - now)))
             }
             if !running { finished = true; cond.broadcast(); cond.unlock(); return }
             cond.unlock()
+            if heartbeatDue, let register = config.heartbeatRegister {
+                nextHeartbeat = MonotonicClock.seconds() + heartbeatEvery
+                heartbeat &+= 1
+                do {
+                    try client.writeRegisters(register, [heartbeat], timeoutMs: config.requestTimeoutMs)
+                    plcDown = false
+                } catch {
+                    if !plcDown { alarm(Alarm(.plcNotAnswering, "heartbeat: \(error)")) }
+                    plcDown = true
+                }
+                continue
+            }
             for (part, t) in passed {
                 onOutcome?(Outcome(part: part, slot: t.slot, reason: nil, confirmed: true, rttMs: nil, error: nil, atMono: MonotonicClock.seconds(), deadlineMono: t.deadline))
             }

@@ -332,20 +332,45 @@ extension StationOperationsTests {
     /// Chaos on the station process: `loupe station` is SIGKILLed mid-run with results still
     /// unacknowledged by a slow MES, then restarted. Every result that reached the outbox before
     /// the kill reaches the MES (re-sent, marked replayed, after the restart), the restarted
-    /// station goes on deciding, and no part whose sample is labelled defective passes.
-    /// (Parts in flight at the instant of the kill have no result: see docs/station.md.)
+    /// station goes on deciding, and no part whose sample is labelled defective passes. The
+    /// station's heartbeat at the real PLC moves while it runs and stops when it is killed — what
+    /// the PLC's watchdog needs to reject the parts that were in flight (see docs/station.md).
+    /// While it runs, `/metrics` shows both links up, the outbox depth and the per-stage histograms.
     func testStationSIGKILLedAndRestartedLosesNoStoredResult() throws {
         guard let loupe = builtExecutable("loupe", override: "LOUPE_CLI") else { throw XCTSkip("no loupe executable beside the test bundle") }
         let broker = try requirePeer { try MosquittoPeer() }
         let mes = try MESSubscriber(port: broker.port, topics: .sparkplug(group: "plant", station: "ops-station"), ackResults: true, ackDelay: 0.5)
         defer { mes.stop() }
         try mes.link.waitConnected(timeout: 5)
+        let plc = try requirePeer { try PLCPeer(repo: repositoryRoot) }
         let (file, dir) = try station("station-kill", fps: 30,
-                                      extra: "mes:\n  broker: 127.0.0.1:\(broker.port)\n  group: plant\n  acknowledge: mes")
+                                      extra: "mes:\n  broker: 127.0.0.1:\(broker.port)\n  group: plant\n  acknowledge: mes\n"
+                                          + "plc:\n  address: 127.0.0.1:\(plc.port)\n  request_timeout_ms: 200\n  heartbeat_register: 40\n  heartbeat_ms: 50")
         let (first, firstLog) = try launchStation(loupe, file, dir, run: 1)
         XCTAssertTrue(mes.wait(distinct: 30, timeout: 20), "the MES got \(mes.distinct) results before the kill: \(firstLog())")
+        let plcClient = ModbusClient(host: "127.0.0.1", port: plc.port, unit: 1)
+        defer { plcClient.close() }
+        func heartbeat() throws -> UInt16 { try plcClient.readRegisters(40, count: 1, timeoutMs: 500)[0] }
+        let beat = try heartbeat()
+        XCTAssertTrue(waitUntil(2) { (try? heartbeat()) != beat }, "the heartbeat does not move while the station runs")
+
+        let port = try XCTUnwrap(firstLog().range(of: "dashboard: http://127.0.0.1:[0-9]+/", options: .regularExpression)
+            .flatMap { Int(firstLog()[$0].dropFirst(28).dropLast()) }, firstLog())
+        var metrics = ""
+        XCTAssertTrue(waitUntil(5) {
+            metrics = (try? self.http("GET", "http://127.0.0.1:\(port)/metrics").1) ?? ""
+            return metrics.contains("loupe_link_up{link=\"plc\"} 1") && metrics.contains("loupe_link_up{link=\"mes\"} 1")
+        }, metrics)
+        for series in ["loupe_outbox_pending", "loupe_frames_total{", "loupe_inference_seconds_bucket{", "loupe_capture_to_inference_seconds_bucket{",
+                       "loupe_queue_depth{"] {
+            XCTAssertTrue(metrics.contains(series), "no \(series) in /metrics")
+        }
+
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
+        let stopped = try heartbeat()
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(try heartbeat(), stopped, "the heartbeat must stop with the station")
         let outboxPath = dir + "/outbox.sqlite"
         let storedAtKill = try Outbox(config: .init(path: outboxPath, isStation: false)).query({ var q = Outbox.Query(); q.limit = 100_000; return q }())
         let unacknowledged = storedAtKill.filter { $0.ackedAt == nil }.count

@@ -71,13 +71,16 @@ extension StationConfiguration {
 
     private static func plc(_ r: ConfigurationReader) throws -> PLC? {
         guard r.isPresent else { return nil }
-        let p = try r.mapping(allowing: ["address", "unit", "reject_register", "stop_line_coil", "request_timeout_ms"])
+        let p = try r.mapping(allowing: ["address", "unit", "reject_register", "stop_line_coil", "request_timeout_ms", "heartbeat_register",
+                                         "heartbeat_ms"])
         let address = try p["address"].endpoint(defaultPort: 502)
         return PLC(host: address.host, port: address.port,
                    unit: try p["unit"].optionalInt(in: 0...255, "a Modbus unit id 0...255") ?? 1,
                    rejectRegister: try p["reject_register"].optionalInt(in: 0...65529, "a holding register 0...65529") ?? 10,
                    stopLineCoil: try p["stop_line_coil"].optionalInt(in: 0...65535, "a coil 0...65535"),
-                   requestTimeoutMs: try p["request_timeout_ms"].optionalInt(in: 1...10_000, "milliseconds, 1...10000") ?? 20)
+                   requestTimeoutMs: try p["request_timeout_ms"].optionalInt(in: 1...10_000, "milliseconds, 1...10000") ?? 20,
+                   heartbeatRegister: try p["heartbeat_register"].optionalInt(in: 0...65535, "a holding register 0...65535"),
+                   heartbeatIntervalMs: try p["heartbeat_ms"].optionalInt(in: 10...10_000, "milliseconds, 10...10000") ?? 100)
     }
 
     private static func api(_ r: ConfigurationReader, _ environment: [String: String]) throws -> API {

@@ -36,6 +36,9 @@ public struct StationConfiguration: Equatable, Sendable {
         /// Coil set when a reject could not be confirmed in time.
         public var stopLineCoil: Int?
         public var requestTimeoutMs: Int
+        /// Holding register the station counts up while it runs, for the PLC's watchdog (nil: none).
+        public var heartbeatRegister: Int?
+        public var heartbeatIntervalMs: Int = 100
     }
 
     /// The HTTP API and dashboard.

@@ -156,6 +156,7 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
             if triggerWait == nil, let replayLength, parts >= replayLength || idleTurns >= 25 { return }
             do {
                 let got: Void? = try source.withNextFrame(timeout: 0.2) { frame in
+                    metrics?.frames.increment()
                     // A frame already counted as lost (it failed to read) shows again as a gap here.
                     let dropped = max(0, frame.droppedBefore - unreadableSinceLastFrame)
                     unreadableSinceLastFrame = 0
@@ -264,8 +265,13 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
                 return
             }
             let input = queue.input(slot)
+            if let metrics {
+                metrics.queueDepth.set(to: Double(queue.slotsInUse))
+                metrics.captureToInference.record(MonotonicClock.seconds() - capturedAt)
+            }
             let decision = inspector.decide(input: input)
             let now = MonotonicClock.seconds()
+            metrics?.inference.record(decision.timings.inferenceMs / 1000)
             if latenciesMs.count < latenciesMs.capacity {
                 latenciesMs.append((now - capturedAt) * 1000)
                 overheadsMs.append((now - capturedAt) * 1000 - decision.timings.inferenceMs)

@@ -67,6 +67,13 @@ final class PartQueue: @unchecked Sendable {
         return free.popLast()
     }
 
+    /// Slots holding a converted frame (waiting for inference or being inferred).
+    var slotsInUse: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return slots.count - free.count
+    }
+
     /// Gives a slot back (after inference, or when its conversion failed).
     func releaseSlot(_ slot: Int) {
         condition.lock()

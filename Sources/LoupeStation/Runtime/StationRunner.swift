@@ -145,6 +145,8 @@ public final class StationRunner: @unchecked Sendable {
             c.rejectRegister = UInt16(plc.rejectRegister)
             c.stopLineCoil = plc.stopLineCoil.map(UInt16.init)
             c.requestTimeoutMs = plc.requestTimeoutMs
+            c.heartbeatRegister = plc.heartbeatRegister.map(UInt16.init)
+            c.heartbeatIntervalMs = plc.heartbeatIntervalMs
             let controller = RejectController(config: c, alarm: mesAlarm)
             let confirmed = rejectsConfirmed, notConfirmed = rejectsNotConfirmed, latencies = rejectLatencies
             // Travel time by PLC slot: a part's frame was captured at deadline − travel.
@@ -235,7 +237,12 @@ public final class StationRunner: @unchecked Sendable {
             poller.start(onTrigger: { point.announce($0.part, at: $0.seenAt) }, onError: { raise("\(point.name): \($0)") })
         }
         http.setReady(true)
+        var nextGauges = 0.0
         while group.wait(timeout: .now() + 0.1) == .timedOut {
+            if MonotonicClock.seconds() >= nextGauges {
+                nextGauges = MonotonicClock.seconds() + 1
+                updateLinkGauges()
+            }
             guard shouldReload() else { continue }
             do { log("reload: " + (try perform(.reload, who: "SIGHUP"))) } catch { log("reload refused: \(error)") }
         }
@@ -255,6 +262,13 @@ public final class StationRunner: @unchecked Sendable {
             rejectController.stop()
         }
         return summary(seconds: MonotonicClock.seconds() - start, pending: publisher == nil ? 0 : try outbox.status().pending)
+    }
+
+    /// Outbox depth and link state for `/metrics`, once a second.
+    private func updateLinkGauges() {
+        if let pending = try? outbox.status().pending { metrics.outboxPending.set(to: Double(pending)) }
+        if let publisher { metrics.link("mes", up: publisher.link.isConnected) }
+        if let rejectController { metrics.link("plc", up: rejectController.isPLCAnswering) }
     }
 
     private func summary(seconds: Double, pending: Int) -> Summary {
