@@ -61,7 +61,8 @@ func engineSpeed(repo: String, model name: String, threads: Int) throws -> (batc
 
 /// One station run of `seconds` at `rate` frames per second, with the PLC peer at `plcPort`:
 /// over the bundled samples replayed from their folder (each frame read and decoded from disk),
-/// or (`still`) over one sample decoded once, as a camera delivers raw frames from memory.
+/// or (`still`) over one good part's sample (cell0002) decoded once, as a camera delivers raw
+/// frames from memory — most parts on a line are good, so the PLC sees no reject traffic.
 /// Returns the runner (for its points and links) and its summary.
 func runStation(repo: String, model name: String, rate: Double, seconds: Double, plcPort: Int, still: Bool = false,
                 whileRunning: @escaping @Sendable (Double) -> Void = { _ in }) throws -> (StationRunner, StationRunner.Summary) {
@@ -74,7 +75,7 @@ func runStation(repo: String, model name: String, rate: Double, seconds: Double,
     plc: {address: "127.0.0.1:\(plcPort)", request_timeout_ms: 50}
     inspection_points:
       - name: cam
-        source: \(still ? "{image: \(repo)/Images/samples/cell0001.png, fps: \(rate)}" : "{folder: \(repo)/Images/samples, fps: \(rate), loop: true}")
+        source: \(still ? "{image: \(repo)/Images/samples/cell0002.png, fps: \(rate)}" : "{folder: \(repo)/Images/samples, fps: \(rate), loop: true}")
         model: \(repo)/Models/\(name)
         threshold: \(name == "demo" ? "0.5" : "0.0")
         line: {distance_to_pick_m: 0.5, conveyor_speed_m_s: 1.0, reject_lead_ms: 30}

@@ -112,16 +112,17 @@ public struct PartTracker<Rejects: RejectLink, Results: ResultLink> {
         advance(to: time)
         guard let index = inFlight.index(of: id) else { return reportUntracked(id) }
         let tracked = inFlight.remove(at: index)
-        let disposition: PartResult.Disposition
-        if !score.isFinite {
-            disposition = .reject(.inferenceFailed)
-        } else if configuration.uncertaintyBand > 0 && abs(score - threshold) <= configuration.uncertaintyBand {
-            disposition = .reject(.uncertain)
-        } else {
-            disposition = VerdictRule.rejects(score: score, threshold: threshold) ? .reject(.verdict) : .pass
-        }
+        let disposition = self.disposition(score: score, threshold: threshold)
         settle(tracked, disposition, score: score, threshold: threshold, classIndex: classIndex,
                detail: score.isFinite ? nil : "score is \(score)")
+    }
+
+    /// What a score means: reject as `inference-failed` when it is not a number, as `uncertain`
+    /// within the band around the threshold, as `verdict` above it (``VerdictRule``); else pass.
+    public func disposition(score: Float, threshold: Float) -> PartResult.Disposition {
+        if !score.isFinite { return .reject(.inferenceFailed) }
+        if configuration.uncertaintyBand > 0 && abs(score - threshold) <= configuration.uncertaintyBand { return .reject(.uncertain) }
+        return VerdictRule.rejects(score: score, threshold: threshold) ? .reject(.verdict) : .pass
     }
 
     /// Part `id` cannot get a verdict: its frame was lost, inference failed, or the station is

@@ -9,9 +9,9 @@ import LoupeModel
 import LoupeTensor
 
 /// The image archive: the network input of every rejected and fail-safe part, and a sample of
-/// passed ones, as PNG files in day folders (`2026-12-01/<result id>.png`, local date).
+/// passed ones, as PNG files in day folders (`2026-12-01/<point>-<part>-<ms>.png`, local date).
 ///
-/// - The decision thread hands an image over with ``submit(_:spec:resultId:)``: one copy into a
+/// - The decision thread hands an image over with ``submit(_:spec:name:)``: one copy into a
 ///   free slot, no disk access, no allocation but the reference; a writer thread encodes and
 ///   writes it (atomically, via a temporary file).
 /// - Retention (``ArchiveRetention``): past `maxDays`, or over `maxBytes`, the oldest images are
@@ -35,6 +35,8 @@ public final class ImageArchive: @unchecked Sendable {
     private var totalBytes: Int64 = 0
     private var diskLow = false
     private var limitAlarmRaised = false
+    /// The writer-behind alarm is raised once per episode (until an image is taken again).
+    private var behindAlarmRaised = false
     private var stopping = false
     private var writer: Thread?
     private let writerDone = DispatchSemaphore(value: 0)
@@ -105,20 +107,24 @@ public final class ImageArchive: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Hands `input` (the network input, `spec`'s layout) over for archiving as `<resultId>.png`.
+    /// Hands `input` (the network input, `spec`'s layout) over for archiving as `<day>/<name>.png`.
     /// - Returns: the reference the result should carry, or nil when the image is not kept (no
     ///   free slot: the writer is behind; or the disk is low). An alarm says which.
-    public func submit(_ input: UnsafePointer<Float>, spec: InputSpec, resultId: String) -> String? {
+    public func submit(_ input: UnsafePointer<Float>, spec: InputSpec, name: String) -> String? {
         let count = spec.channels * spec.height * spec.width
         condition.lock()
         defer { condition.unlock() }
         guard !diskLow, writer != nil, !stopping, let index = slots.firstIndex(where: { !$0.busy }), slots[index].capacity >= count else {
             notKept += 1
-            if !diskLow { alarm("archive: image of \(resultId) not kept (the archive writer is behind)") }
+            if !diskLow && !behindAlarmRaised {
+                behindAlarmRaised = true
+                alarm("archive: image \(name) not kept: the archive writer is behind (images are dropped until it catches up)")
+            }
             return nil
         }
+        behindAlarmRaised = false
         slots[index].buffer.update(from: input, count: count)
-        let ref = Self.dayFolder(WallClock.seconds()) + "/" + resultId + ".png"
+        let ref = Self.dayFolder(WallClock.seconds()) + "/" + name + ".png"
         slots[index].spec = spec
         slots[index].ref = ref
         slots[index].busy = true

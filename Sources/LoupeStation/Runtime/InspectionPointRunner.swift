@@ -81,7 +81,7 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
 
     /// - Parameter threshold: overrides the model's threshold (nil: the model's own).
     public init(name: String, source: FrameSource, inspector: Inspector, modelPath: String = "", threshold: Float? = nil, line: LineGeometry,
-                slot: UInt16, region: PixelRegion?, uncertaintyBand: Float, rejects: Rejects, results: Results, inputSlots: Int = 3,
+                slot: UInt16, region: PixelRegion?, uncertaintyBand: Float, rejects: Rejects, results: Results, inputSlots: Int = 8,
                 latencyCapacity: Int = 1 << 20) {
         self.name = name
         self.source = source
@@ -278,13 +278,13 @@ public final class InspectionPointRunner<Rejects: RejectLink, Results: ResultLin
             }
             metrics?.decisionLatency.record(now - capturedAt)
             let score = decision.defectScore
-            let rejecting = !score.isFinite || score > threshold || abs(score - threshold) <= tracker.configuration.uncertaintyBand
+            let rejecting = tracker.disposition(score: score, threshold: threshold) != .pass
             if let live {
                 live.keepInput(input, part: id, rejecting: rejecting)
                 live.recordLatency(ms: (now - capturedAt) * 1000)
             }
             if let archive, tracker.isInFlight(id), rejecting || keepPassedImage() {
-                if let ref = archive.submit(input, spec: inputSpec, resultId: "\(name)-\(id)-\(Int(WallClock.seconds() * 1000))") {
+                if let ref = archive.submit(input, spec: inputSpec, name: "\(name)-\(id)-\(Int(WallClock.seconds() * 1000))") {
                     tracker.results.attachImage(ref, to: id)
                 }
             }
