@@ -3,12 +3,19 @@ import Logging
 
 /// The station's log through swift-log: one event per line on stderr (the journal under
 /// systemd), as logfmt — `ts=… level=warning logger=loupe.station station=line-3 msg="alarm: …"` —
-/// or, with `LOUPE_LOG_FORMAT=json`, as one JSON object per line. Alarms are warnings, changes
-/// and reloads notices, the rest info.
+/// or, with `LOUPE_LOG_FORMAT=json`, as one JSON object per line; on a terminal (and with
+/// `LOUPE_LOG_FORMAT=text`), as plain lines for a person. Alarms are warnings, changes and
+/// reloads notices, the rest info.
 enum StationLogging {
     static func logger(station: String) -> Logger {
-        let json = ProcessInfo.processInfo.environment["LOUPE_LOG_FORMAT"] == "json"
-        var logger = Logger(label: "loupe.station") { label in LineLogHandler(label: label, json: json) }
+        let format: LineLogHandler.Format
+        switch ProcessInfo.processInfo.environment["LOUPE_LOG_FORMAT"] {
+        case "json": format = .json
+        case "logfmt": format = .logfmt
+        case "text": format = .text
+        default: format = isatty(STDERR_FILENO) != 0 ? .text : .logfmt
+        }
+        var logger = Logger(label: "loupe.station") { label in LineLogHandler(label: label, format: format) }
         logger[metadataKey: "station"] = .string(station)
         return logger
     }
@@ -27,10 +34,11 @@ enum StationLogging {
     }
 }
 
-/// One line per event, logfmt or JSON, to stderr.
+/// One line per event, logfmt, JSON or plain text, to stderr.
 struct LineLogHandler: LogHandler {
+    enum Format { case logfmt, json, text }
     let label: String
-    let json: Bool
+    let format: Format
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .info
 
@@ -47,7 +55,9 @@ struct LineLogHandler: LogHandler {
         }
         fields.append(("msg", message.description))
         let text: String
-        if json {
+        if format == .text {
+            text = (level >= .warning ? "\(level): " : "") + message.description
+        } else if format == .json {
             let object = Dictionary(fields, uniquingKeysWith: { $1 })
             text = (try? String(decoding: JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)) ?? "{}"
         } else {

@@ -57,7 +57,16 @@ extension StationConfiguration {
     static func resolve(_ path: String, against file: String) -> String {
         guard !path.hasPrefix("/"), file != "configuration" else { return path }
         let folder = (file as NSString).deletingLastPathComponent
-        return folder.isEmpty ? path : ((folder as NSString).appendingPathComponent(path) as NSString).standardizingPath
+        return folder.isEmpty ? path : normalized((folder as NSString).appendingPathComponent(path))
+    }
+
+    /// `a/b/../c` → `a/c`, `./x` → `x` (a `..` with nothing to take back is kept).
+    static func normalized(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) where part != "." {
+            if part == "..", let last = parts.last, last != ".." { parts.removeLast() } else { parts.append(part) }
+        }
+        return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
     }
 
     private static func mes(_ r: ConfigurationReader, _ environment: [String: String]) throws -> MES? {
