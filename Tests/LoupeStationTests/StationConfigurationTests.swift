@@ -45,6 +45,16 @@ final class StationConfigurationTests: XCTestCase {
         XCTAssertEqual(p.line.geometry.deadline(detectedAt: 1), 2, accuracy: 1e-12)
     }
 
+    /// Paths are relative to the configuration file and come out without `..` detours.
+    func testRelativePathsResolveAgainstTheFileAndAreNormalised() throws {
+        let yaml = minimal.replacingOccurrences(of: "model: ", with: "model: ../../Models/x # ")
+        let config = try StationConfiguration.parse(yaml + "\narchive:\n  folder: ./../archive", file: "docs/examples/station.yaml", environment: [:])
+        XCTAssertEqual(config.inspectionPoints[0].model, "Models/x")
+        XCTAssertEqual(config.archive?.folder, "docs/archive")
+        let absolute = try StationConfiguration.parse(yaml, file: "/etc/loupe/station.yaml", environment: [:])
+        XCTAssertEqual(absolute.inspectionPoints[0].model, "/Models/x")
+    }
+
     func testUnknownKeyIsAnErrorWithItsPosition() throws {
         let e = try XCTUnwrap(error(minimal + "\n    treshold: 0.4"))
         XCTAssertEqual(e.keyPath, "inspection_points[0]")

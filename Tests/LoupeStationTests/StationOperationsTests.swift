@@ -312,6 +312,9 @@ extension StationOperationsTests {
         let changes = try Outbox(config: .init(path: dir + "/outbox.sqlite", isStation: false)).changes()
         XCTAssertEqual(changes.first?.who, "SIGHUP")
         XCTAssertEqual(changes.first?.outcome, "applied")
+        let (listed, out, listErrors) = try runProcess(loupe, ["results", "--db", dir + "/outbox.sqlite", "--changes"])
+        XCTAssertEqual(listed, 0, listErrors)
+        XCTAssertTrue(String(decoding: out, as: UTF8.self).contains("SIGHUP  reload: "), String(decoding: out, as: UTF8.self))
     }
 }
 
