@@ -1,3 +1,4 @@
+import Foundation
 import LoupeTestSupport
 import XCTest
 
@@ -13,6 +14,24 @@ final class TestSupportTests: XCTestCase {
             XCTAssertEqual(array.count, 1000)
         }
         XCTAssertGreaterThanOrEqual(calls, 2)
+    }
+
+    /// The per-thread count sees this thread's allocations and not another thread's.
+    func testPerThreadCountSeesOnlyItsThread() {
+        let mine = AllocationCounter.callsOnThisThread {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 64)
+            p.deallocate()
+        }
+        XCTAssertGreaterThanOrEqual(mine, 1)
+        let done = DispatchSemaphore(value: 0)
+        let others = AllocationCounter.callsOnThisThread {
+            Thread.detachNewThread {
+                for _ in 0..<100 { UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16).deallocate() }
+                done.signal()
+            }
+            done.wait()
+        }
+        XCTAssertLessThan(others, 100, "another thread's 100 allocations were counted here")
     }
 
     func testSeededDataRepeats() {

@@ -255,7 +255,7 @@ final class PartTrackerTests: XCTestCase {
             t.advance(to: clock + 1)
         }
         run(100)
-        let calls = AllocationCounter.calls { run(1000) }
+        let calls = AllocationCounter.callsOnThisThread { run(1000) }
         XCTAssertEqual(calls, 0)
         XCTAssertEqual(t.results.results, 1100)
         XCTAssertEqual(t.rejects.rejects, t.counters.totalRejected)

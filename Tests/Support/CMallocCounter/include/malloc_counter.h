@@ -8,6 +8,9 @@
 /// Allocation calls made by any thread since the process started.
 long loupe_allocation_calls(void);
 
+/// Allocation calls made by the calling thread since it started.
+long loupe_thread_allocation_calls(void);
+
 /// Set to 1 to make the next allocation raise SIGTRAP (find a call site under gdb).
 extern volatile int loupe_trap_on_allocation;
 
