@@ -131,6 +131,7 @@ final class StationOperationsTests: XCTestCase {
         XCTAssertEqual(okStatus, 200, okBody)
         XCTAssertEqual(point(try state(port))["threshold"] as? Double ?? 0, 0.7, accuracy: 1e-6)
         XCTAssertEqual(try http("POST", base + "/api/points/nowhere/threshold", token: token, json: #"{"threshold": 0.7}"#).0, 404)
+        XCTAssertEqual(try http("POST", base + "/api/points/cam/threshold", token: token, json: "{}").0, 400, "no threshold given")
 
         // A corrupt model: refused with an alarm, the running model stays and parts still get decided.
         let corrupt = dir + "/corrupt"

@@ -51,7 +51,10 @@ enum StationAPI {
         change(router, "api/resume", panel) { _, _ in .resume }
         change(router, "api/reload", panel) { _, _ in .reload }
         change(router, "api/points/:name/threshold", panel) { name, body in
-            guard let value = body["threshold"] else { return .threshold(point: name, nil) }
+            guard let value = body["threshold"] else {
+                throw StationControlError(.badRequest, "expected {\"threshold\": a number in 0...1, or null for the model's own}")
+            }
+            if value is NSNull { return .threshold(point: name, nil) }
             guard let threshold = value as? Double, (0...1).contains(threshold) else {
                 throw StationControlError(.badRequest, "threshold must be a number in 0...1 (or null for the model's own), not \(value)")
             }
