@@ -288,6 +288,12 @@ public final class Outbox: @unchecked Sendable {
         }
     }
 
+    /// Results not yet acknowledged: one count over the pending index (``status()`` scans the
+    /// whole table; this is what a once-a-second gauge should read).
+    public func pendingCount() throws -> Int {
+        try wrap("count pending") { try db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM result WHERE ackedAt IS NULL") ?? 0 } }
+    }
+
     public func status() throws -> Status {
         try wrap("status") {
             try db.read { db in

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import LoupeMES
 
 /// The station's log through swift-log: one event per line on stderr (the journal under
 /// systemd), as logfmt — `ts=… level=warning logger=loupe.station station=line-3 msg="alarm: …"` —
@@ -49,15 +50,17 @@ struct LineLogHandler: LogHandler {
 
     func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String,
              function: String, line: UInt) {
-        var fields: [(String, String)] = [("ts", Self.timestamp()), ("level", level.rawValue), ("logger", label)]
+        if format == .text {
+            FileHandle.standardError.write(Data(((level >= .warning ? "\(level): " : "") + message.description + "\n").utf8))
+            return
+        }
+        var fields: [(String, String)] = [("ts", ResultRecord.iso8601(Date())), ("level", level.rawValue), ("logger", label)]
         for (key, value) in metadata.merging(extra ?? [:], uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
             fields.append((key, "\(value)"))
         }
         fields.append(("msg", message.description))
         let text: String
-        if format == .text {
-            text = (level >= .warning ? "\(level): " : "") + message.description
-        } else if format == .json {
+        if format == .json {
             let object = Dictionary(fields, uniquingKeysWith: { $1 })
             text = (try? String(decoding: JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)) ?? "{}"
         } else {
@@ -68,14 +71,5 @@ struct LineLogHandler: LogHandler {
             }.joined(separator: " ")
         }
         FileHandle.standardError.write(Data((text + "\n").utf8))
-    }
-
-    static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec, parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(now.tv_nsec / 1_000_000))
     }
 }

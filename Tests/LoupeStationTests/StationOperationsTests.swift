@@ -54,14 +54,7 @@ final class StationOperationsTests: XCTestCase {
 
     /// curl: (HTTP status, body).
     func http(_ method: String, _ url: String, token: String? = nil, json: String? = nil) throws -> (Int, String) {
-        var arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "20", "-X", method, url]
-        if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
-        if let json { arguments += ["-H", "Content-Type: application/json", "--data", json] }
-        let (status, out, err) = try runProcess("/usr/bin/curl", arguments)
-        XCTAssertEqual(status, 0, err)
-        let text = String(decoding: out, as: UTF8.self)
-        let cut = text.lastIndex(of: "\n") ?? text.startIndex
-        return (Int(text[text.index(after: cut)...]) ?? 0, String(text[..<cut]))
+        try curl(method, url, token: token, json: json)
     }
 
     func state(_ port: Int) throws -> [String: Any] {
@@ -276,23 +269,10 @@ extension StationOperationsTests {
     func testSIGHUPReloadsAndSIGTERMDrainsIntoTheOutbox() throws {
         guard let loupe = builtExecutable("loupe", override: "LOUPE_CLI") else { throw XCTSkip("no loupe executable beside the test bundle") }
         let (file, dir) = try station("station-process", fps: 30)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: loupe)
-        process.arguments = ["station", "--config", file, "--threads", "1"]
-        let output = dir + "/stdout.log", errors = dir + "/stderr.log"
-        _ = FileManager.default.createFile(atPath: output, contents: nil)
-        _ = FileManager.default.createFile(atPath: errors, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
-        try process.run()
+        let running = try StationProcess(loupe, file, dir, run: 1)
+        let process = running.process, log = running.log
         defer { if process.isRunning { process.terminate() } }
-        func log() -> String { (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "" }
-        var port: Int?
-        XCTAssertTrue(waitUntil(15) {
-            port = log().range(of: "dashboard: http://127.0.0.1:[0-9]+/", options: .regularExpression).flatMap { Int(log()[$0].dropFirst(28).dropLast()) }
-            return port != nil
-        }, log())
-        let api = try XCTUnwrap(port)
+        let api = try running.apiPort()
         XCTAssertTrue(waitUntil(10) { ((try? self.point(self.state(api))["parts"] as? Int) ?? 0) >= 5 }, log())
 
         let original = try String(contentsOfFile: file, encoding: .utf8)
@@ -306,7 +286,7 @@ extension StationOperationsTests {
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0, log())
-        let summary = try String(contentsOfFile: output, encoding: .utf8)
+        let summary = running.output()
         let parts = try XCTUnwrap(summary.range(of: "[0-9]+ parts in", options: .regularExpression).flatMap { Int(summary[$0].split(separator: " ")[0]) }, summary)
         let rows = try Outbox(config: .init(path: dir + "/outbox.sqlite", isStation: false)).query({ var q = Outbox.Query(); q.limit = 100_000; return q }())
         XCTAssertEqual(rows.count, parts, "every part the summary counts is in the outbox after SIGTERM")
@@ -320,19 +300,6 @@ extension StationOperationsTests {
 }
 
 extension StationOperationsTests {
-    /// Launches `loupe station` on `file`, output into `dir`; returns the process and a reader of its log.
-    func launchStation(_ loupe: String, _ file: String, _ dir: String, run: Int) throws -> (Process, () -> String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: loupe)
-        process.arguments = ["station", "--config", file, "--threads", "1"]
-        let errors = dir + "/stderr-\(run).log"
-        _ = FileManager.default.createFile(atPath: errors, contents: nil)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
-        try process.run()
-        return (process, { (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "" })
-    }
-
     /// Chaos on the station process: `loupe station` is SIGKILLed mid-run with results still
     /// unacknowledged by a slow MES, then restarted. Every result that reached the outbox before
     /// the kill reaches the MES (re-sent, marked replayed, after the restart), the restarted
@@ -350,7 +317,8 @@ extension StationOperationsTests {
         let (file, dir) = try station("station-kill", fps: 30,
                                       extra: "mes:\n  broker: 127.0.0.1:\(broker.port)\n  group: plant\n  acknowledge: mes\n"
                                           + "plc:\n  address: 127.0.0.1:\(plc.port)\n  request_timeout_ms: 200\n  heartbeat_register: 40\n  heartbeat_ms: 50")
-        let (first, firstLog) = try launchStation(loupe, file, dir, run: 1)
+        let firstStation = try StationProcess(loupe, file, dir, run: 1)
+        let (first, firstLog) = (firstStation.process, firstStation.log)
         XCTAssertTrue(mes.wait(distinct: 30, timeout: 20), "the MES got \(mes.distinct) results before the kill: \(firstLog())")
         let plcClient = ModbusClient(host: "127.0.0.1", port: plc.port, unit: 1)
         defer { plcClient.close() }
@@ -358,8 +326,7 @@ extension StationOperationsTests {
         let beat = try heartbeat()
         XCTAssertTrue(waitUntil(2) { (try? heartbeat()) != beat }, "the heartbeat does not move while the station runs")
 
-        let port = try XCTUnwrap(firstLog().range(of: "dashboard: http://127.0.0.1:[0-9]+/", options: .regularExpression)
-            .flatMap { Int(firstLog()[$0].dropFirst(28).dropLast()) }, firstLog())
+        let port = try firstStation.apiPort()
         var metrics = ""
         XCTAssertTrue(waitUntil(5) {
             metrics = (try? self.http("GET", "http://127.0.0.1:\(port)/metrics").1) ?? ""
@@ -380,7 +347,8 @@ extension StationOperationsTests {
         let unacknowledged = storedAtKill.filter { $0.ackedAt == nil }.count
         XCTAssertGreaterThan(unacknowledged, 0, "a slow MES leaves results unacknowledged at the kill")
 
-        let (second, secondLog) = try launchStation(loupe, file, dir, run: 2)
+        let secondStation = try StationProcess(loupe, file, dir, run: 2)
+        let (second, secondLog) = (secondStation.process, secondStation.log)
         defer { if second.isRunning { second.terminate() } }
         let wanted = Set(storedAtKill.map(\.resultId))
         XCTAssertTrue(waitUntil(30) { wanted.isSubset(of: mes.ids) },
@@ -400,5 +368,40 @@ extension StationOperationsTests {
         let badPassed = stored.filter { $0.verdict == "pass" && labels[((Int($0.partId) ?? 1) - 1) % 8] }
         XCTAssertEqual(badPassed.count, 0, "defective samples passed: \(badPassed.map(\.partId))")
         print("station SIGKILL: \(storedAtKill.count) results stored at the kill (\(unacknowledged) unacknowledged), \(stored.count) in all, MES \(mes.distinct) distinct, \(mes.replayed.count) replayed, \(mes.duplicates) duplicates")
+    }
+}
+
+/// A `loupe station` process on a configuration file, its stdout and stderr in files beside it.
+struct StationProcess {
+    let process = Process()
+    private let outputPath: String
+    private let logPath: String
+
+    init(_ loupe: String, _ file: String, _ dir: String, run: Int) throws {
+        process.executableURL = URL(fileURLWithPath: loupe)
+        process.arguments = ["station", "--config", file, "--threads", "1"]
+        outputPath = dir + "/stdout-\(run).log"
+        logPath = dir + "/stderr-\(run).log"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        try process.run()
+    }
+
+    /// What it printed on stdout (its closing summary).
+    func output() -> String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+    /// Its log (stderr).
+    func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// The API's port, from the dashboard address it logs at start (waits up to 15 s).
+    func apiPort() throws -> Int {
+        var port: Int?
+        _ = waitUntil(15) {
+            let text = log()
+            port = text.range(of: "dashboard: http://127.0.0.1:[0-9]+/", options: .regularExpression).flatMap { Int(text[$0].dropFirst(28).dropLast()) }
+            return port != nil
+        }
+        return try XCTUnwrap(port, "no dashboard address in the log: \(log())")
     }
 }

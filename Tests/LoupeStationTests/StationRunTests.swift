@@ -167,13 +167,7 @@ final class StationRunTests: XCTestCase {
     }
 
     /// GET `url` with curl: (HTTP status, body).
-    func get(_ url: String) throws -> (Int, String) {
-        let (status, out, err) = try runProcess("/usr/bin/curl", ["-s", "-o", "-", "-w", "\\n%{http_code}", "--max-time", "5", url])
-        XCTAssertEqual(status, 0, err)
-        let text = String(decoding: out, as: UTF8.self)
-        let cut = text.lastIndex(of: "\n") ?? text.startIndex
-        return (Int(text[text.index(after: cut)...]) ?? 0, String(text[..<cut]))
-    }
+    func get(_ url: String) throws -> (Int, String) { try curl("GET", url, timeout: 5) }
 
     /// The value of an instant PromQL query answered by Prometheus' HTTP API (nil: no series yet).
     func promQL(_ prometheus: PrometheusPeer, _ query: String) throws -> Double? {

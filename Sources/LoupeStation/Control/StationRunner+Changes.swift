@@ -58,8 +58,25 @@ extension StationRunner: StationControlPanel {
     /// Loads, compiles and test-runs the model in `path` for point `name`.
     /// - Throws: ``StationControlError`` (unprocessable, alarm raised) naming the model and what is wrong.
     func loadInspector(_ path: String, for name: String) throws -> Inspector {
+        try checkedInspector(try loadModel(path, for: name), path: path, for: name)
+    }
+
+    /// Loads (and checksums) the model in `path` for point `name`.
+    /// - Throws: ``StationControlError`` (unprocessable, alarm raised) naming the model and what is wrong.
+    private func loadModel(_ path: String, for name: String) throws -> Model {
         do {
-            let inspector = try Inspector(model: try Model.load(from: path), threads: inferenceThreads)
+            return try Model.load(from: path)
+        } catch {
+            raise("\(name): model '\(path)' cannot be used (\(error)); the running model stays")
+            throw StationControlError(.unprocessable, "model '\(path)' cannot be used: \(error)")
+        }
+    }
+
+    /// Compiles `model` and runs it once on a blank input: the score must be a number.
+    /// - Throws: ``StationControlError`` (unprocessable, alarm raised) naming the model and what is wrong.
+    private func checkedInspector(_ model: Model, path: String, for name: String) throws -> Inspector {
+        do {
+            let inspector = try Inspector(model: model, threads: inferenceThreads)
             let zeros = [Float](repeating: 0, count: inspector.inputCount)
             let score = zeros.withUnsafeBufferPointer { inspector.decide(input: $0.baseAddress!).defectScore }
             guard score.isFinite else { throw StationControlError(.unprocessable, "model '\(path)' gives a defect score of \(score) on a blank image") }
@@ -93,16 +110,14 @@ extension StationRunner: StationControlPanel {
             }
             let current = configuration.inspectionPoints[index], runner = points[index]
             do {
-                let model = try Model.load(from: wanted.model)
-                if wanted.model != current.model || runner.live?.snapshot().model.id != Inspector.modelID(of: model) {
-                    done.append(wanted.name + ": " + (try runner.control.submit(.model(try loadInspector(wanted.model, for: wanted.name), path: wanted.model))))
+                // Loaded once: its checksum says whether the folder holds new weights.
+                let model = try loadModel(wanted.model, for: wanted.name)
+                if wanted.model != current.model || runner.live?.modelInForce.id != Inspector.modelID(of: model) {
+                    let inspector = try checkedInspector(model, path: wanted.model, for: wanted.name)
+                    done.append(wanted.name + ": " + (try runner.control.submit(.model(inspector, path: wanted.model))))
                 }
             } catch let error as StationControlError {
                 failed.append("\(wanted.name): \(error.message)")
-                wanted.model = current.model
-            } catch {
-                raise("reload: \(wanted.name): model '\(wanted.model)' cannot be used (\(error)); the running model stays")
-                failed.append("\(wanted.name): model '\(wanted.model)' cannot be used: \(error)")
                 wanted.model = current.model
             }
             if wanted.threshold != current.threshold { done.append(wanted.name + ": " + (try runner.control.submit(.threshold(wanted.threshold)))) }
@@ -138,7 +153,7 @@ extension StationRunner: StationControlPanel {
             if change == .reload { return configurationFile ?? "-" }
             return points.contains { $0.control.isPaused } ? "paused" : "running"
         }
-        guard let model = (try? point(name))?.live?.snapshot().model else { return "-" }
+        guard let model = (try? point(name))?.live?.modelInForce else { return "-" }
         switch change {
         case .threshold: return "\(model.threshold)"
         case .uncertaintyBand: return "\(model.uncertaintyBand)"

@@ -189,6 +189,13 @@ public final class PointLiveView: @unchecked Sendable {
                         shifts: zip(shifts, shiftTallies).map { ($0, $1.stamp == today ? $1 : Tally(stamp: today)) })
     }
 
+    /// The model, threshold and band the point decides with now.
+    public var modelInForce: ModelInForce {
+        lock.lock()
+        defer { lock.unlock() }
+        return model
+    }
+
     /// A copy of the last network input (`last-reject`: of the last rejected part's), and its part.
     public func copyInput(lastReject: Bool) -> (part: UInt32, input: [Float])? {
         lock.lock()

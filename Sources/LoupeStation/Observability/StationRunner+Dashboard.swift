@@ -79,7 +79,7 @@ extension StationRunner {
         case "last-reject-heatmap":
             guard let (part, input) = live.copyInput(lastReject: true) else { return nil }
             if let png = live.cachedHeatmap(part: part) { return png }
-            let model = live.snapshot().model
+            let model = live.modelInForce
             let png = try heatmaps.withInspector(point: name, modelPath: model.path, modelID: model.id) { inspector in
                 try input.withUnsafeBufferPointer { buffer in
                     let map = OcclusionHeatmap(inspector: inspector, input: buffer.baseAddress!)

@@ -261,12 +261,12 @@ public final class StationRunner: @unchecked Sendable {
             while rejectsConfirmed.value + rejectsNotConfirmed.value < sent && MonotonicClock.seconds() < giveUpAt { usleep(2_000) }
             rejectController.stop()
         }
-        return summary(seconds: MonotonicClock.seconds() - start, pending: publisher == nil ? 0 : try outbox.status().pending)
+        return summary(seconds: MonotonicClock.seconds() - start, pending: publisher == nil ? 0 : try outbox.pendingCount())
     }
 
     /// Outbox depth and link state for `/metrics`, once a second.
     private func updateLinkGauges() {
-        if let pending = try? outbox.status().pending { metrics.outboxPending.set(to: Double(pending)) }
+        if let pending = try? outbox.pendingCount() { metrics.outboxPending.set(to: Double(pending)) }
         if let publisher { metrics.link("mes", up: publisher.link.isConnected) }
         if let rejectController { metrics.link("plc", up: rejectController.isPLCAnswering) }
     }
