@@ -33,7 +33,7 @@ final class ImageArchiveTests: XCTestCase {
         \(archive)
         inspection_points:
           - name: cam
-            source: {folder: frames, fps: 200, loop: true}
+            source: {folder: frames, fps: 100, loop: true}
             model: \(repositoryRoot)/Models/demo
             line: {distance_to_pick_m: 1.0, conveyor_speed_m_s: 1.0, reject_lead_ms: 50}
         """
@@ -76,10 +76,18 @@ final class ImageArchiveTests: XCTestCase {
                 XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/images/" + image.ref), "live reference without a file: \(image.ref)")
             }
         }
-        print("archive: \(kept) kept, \(expired) expired, \(passedWith) passed sampled, \(runner.archive?.bytes ?? 0) bytes; alarms \(alarms)")
-        XCTAssertEqual(rejectsWithout, 0, "every rejected part's image is archived")
+        print("archive: \(kept) kept, \(expired) expired, \(passedWith) passed sampled, \(runner.archive?.notKept ?? 0) not kept, \(runner.archive?.bytes ?? 0) bytes; alarms \(alarms)")
+        // On a slow disk the writer can fall behind; the images it could not take are counted and
+        // alarmed, never silently missing. Every other rejected part's image is archived, and half
+        // the passed parts are sampled.
+        let notKept = try XCTUnwrap(runner.archive).notKept
+        XCTAssertLessThanOrEqual(rejectsWithout, notKept, "every rejected part's image is archived or counted as not kept")
+        if notKept > 0 {
+            XCTAssertTrue(alarms.contains { $0.contains("archive writer is behind") }, "\(notKept) images not kept without an alarm: \(alarms)")
+        }
         let passed = summary.passed
-        XCTAssertEqual(Double(passedWith), Double(passed) * 0.5, accuracy: 2, "half the passed parts are sampled")
+        let sampledPassed = passedWith + (notKept - rejectsWithout)
+        XCTAssertEqual(Double(sampledPassed), Double(passed) * 0.5, accuracy: 2, "half the passed parts are sampled")
         XCTAssertGreaterThan(expired, 0, "1 MB cannot hold every image: the oldest must have been deleted")
         XCTAssertLessThanOrEqual(runner.archive?.bytes ?? .max, 1 << 20)
         XCTAssertTrue(alarms.contains { $0.contains("reached its limit of 1 MB") }, "\(alarms)")
