@@ -9,11 +9,13 @@
 //   ─────────────────────────────────────────────────────────────────────────────────────────
 //   station       LoupeStation
 //   applications  LoupeInspection   LoupeEvaluation   LoupeCapture   LoupeMES   LoupeSynth
+//                 LoupeProcess
 //   networks      LoupeInference   LoupeTraining   LoupeDataset
 //   model         LoupeModel   LoupeONNX
 //   compute       LoupeKernels   LoupeImaging
 //   foundation    LoupeTensor
 //   C shims       CLoupeSystem   CImageCodecs   CV4L2   CCaptureKernels   CMosquitto
+//                 CLinearAlgebra (LAPACKE + OpenBLAS)   CXGBoost
 //
 //   LoupeTensor ........ CLoupeSystem
 //   LoupeKernels ....... LoupeTensor
@@ -28,6 +30,7 @@
 //   LoupeCapture ....... CV4L2, CCaptureKernels, LoupeImaging
 //   LoupeMES ........... CMosquitto, GRDB, LoupeTensor
 //   LoupeSynth ......... LoupeImaging, LoupeTensor
+//   LoupeProcess ....... CLinearAlgebra, CXGBoost, LoupeTensor
 //   LoupeStation ....... LoupeInspection, LoupeCapture, LoupeMES, LoupeModel, LoupeImaging,
 //                        Yams, Hummingbird (HTTP API), Prometheus (metrics)
 //
@@ -73,6 +76,8 @@ let package = Package(
         // Baseline-compiled; its AVX-512 kernels have function target attributes and runtime dispatch.
         .target(name: "CCaptureKernels", cSettings: [.unsafeFlags(["-O2"])]),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .systemLibrary(name: "CLinearAlgebra", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
+        .systemLibrary(name: "CXGBoost", providers: [.apt(["libxgboost-dev"])]),
 
         // ── foundation: aligned buffers, tensors, operator geometry, the clock, the RNG ──────
         .target(name: "LoupeTensor", dependencies: ["CLoupeSystem"], swiftSettings: speed),
@@ -102,6 +107,8 @@ let package = Package(
         .target(name: "LoupeMES", dependencies: ["CMosquitto", "LoupeTensor", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: speed),
         .target(name: "LoupeSynth", dependencies: ["LoupeImaging", "LoupeTensor"], swiftSettings: speed),
+        // Process models: data profiles, key-parameter selection, models, monitoring, set-points.
+        .target(name: "LoupeProcess", dependencies: ["CLinearAlgebra", "CXGBoost", "LoupeTensor"], swiftSettings: speed),
 
         // ── station: part tracking and the fail-safe (a pure state machine), configuration ──
         .target(name: "LoupeStation",
@@ -116,7 +123,8 @@ let package = Package(
         .executableTarget(
             name: "loupe",
             dependencies: ["LoupeImaging", "LoupeModel", "LoupeInference", "LoupeONNX", "LoupeInspection", "LoupeSynth",
-                           "LoupeCapture", "LoupeDataset", "LoupeTraining", "LoupeEvaluation", "LoupeMES", "LoupeStation", argumentParser,
+                           "LoupeCapture", "LoupeDataset", "LoupeTraining", "LoupeEvaluation", "LoupeMES", "LoupeStation", "LoupeProcess",
+                           argumentParser,
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: speed),
         .executableTarget(name: "LoupeBench",
@@ -170,6 +178,7 @@ let package = Package(
         .testTarget(name: "LoupeStationTests", dependencies: ["LoupeStation", "LoupeMES", "LoupeCapture", "LoupeInspection", "LoupeTestSupport"],
                     swiftSettings: speed),
         .testTarget(name: "LoupeSynthTests", dependencies: ["LoupeSynth", "LoupeTestSupport"], swiftSettings: speed),
+        .testTarget(name: "LoupeProcessTests", dependencies: ["LoupeProcess", "LoupeMES", "LoupeTestSupport"], swiftSettings: speed),
         // The package itself: every target in the module graph above, no work-item markers.
         .testTarget(name: "LoupeArchitectureTests", dependencies: ["LoupeTestSupport"], swiftSettings: speed),
     ]

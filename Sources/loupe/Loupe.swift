@@ -14,6 +14,8 @@ struct Loupe: ParsableCommand {
           loupe eval DATA --model DIR           accuracy, escape rate, overkill, report
           loupe import-onnx net.onnx --out DIR  bring a model trained in PyTorch
           loupe cameras                         the cameras attached, their modes
+          loupe station --config station.yaml   run an inspection station
+          loupe process --help                  process models: key parameters, predict, monitor, set-points
 
         Every command has its own --help.
         """,
@@ -23,6 +25,7 @@ struct Loupe: ParsableCommand {
             CamerasCommand.self, CaptureCommand.self,
             MESCommand.self, ResultsCommand.self,
             InspectionStationCommand.self,
+            ProcessCommand.self,
         ]
     )
 }

@@ -1,0 +1,71 @@
+/// Recursive least squares with a forgetting factor: a deployed linear-in-parameters model that
+/// follows the plant one row at a time. With `forgetting` 1 it reproduces the batch least-squares
+/// fit on all rows seen (when started from the batch fit of the first rows); below 1, old rows
+/// fade with weight `forgetting^age` and the model tracks drift.
+public struct RecursiveLeastSquares: Sendable {
+    public private(set) var coefficients: [Double]
+    /// The inverse of the (weighted) information matrix.
+    public private(set) var covariance: Matrix
+    public let forgetting: Double
+    public private(set) var updates = 0
+
+    /// Starts from `coefficients` with inverse information `covariance`.
+    public init(coefficients: [Double], covariance: Matrix, forgetting: Double = 1) {
+        precondition(covariance.rows == coefficients.count && covariance.columns == coefficients.count, "RLS: covariance shape")
+        precondition(forgetting > 0 && forgetting <= 1, "RLS: forgetting factor \(forgetting) outside (0, 1]")
+        self.coefficients = coefficients
+        self.covariance = covariance
+        self.forgetting = forgetting
+    }
+
+    /// Starts from the batch least-squares fit of `design` (rows of regressors) to `y`.
+    public init(batchDesign design: Matrix, y: [Double], forgetting: Double = 1) throws {
+        let gram = LinearAlgebra.gram(design)
+        let p = try LinearAlgebra.inverseSPD(gram)
+        let theta = try LinearAlgebra.leastSquares(design, y).x
+        self.init(coefficients: theta, covariance: p, forgetting: forgetting)
+    }
+
+    /// Takes one row: regressors `phi` and the measured target `y`.
+    /// - Returns: the prediction error before the update (the a-priori residual).
+    @discardableResult
+    public mutating func update(_ phi: [Double], _ y: Double) -> Double {
+        let n = coefficients.count
+        precondition(phi.count == n, "RLS.update: \(phi.count) regressors for \(n) coefficients")
+        let pPhi = covariance.times(phi)
+        var denominator = forgetting
+        for i in 0..<n { denominator += phi[i] * pPhi[i] }
+        var prediction = 0.0
+        for i in 0..<n { prediction += phi[i] * coefficients[i] }
+        let error = y - prediction
+        for i in 0..<n { coefficients[i] += pPhi[i] / denominator * error }
+        for i in 0..<n { for j in 0..<n {
+            covariance[i, j] = (covariance[i, j] - pPhi[i] * pPhi[j] / denominator) / forgetting
+        } }
+        updates += 1
+        return error
+    }
+
+    /// Holds sign constraints: a coefficient with sign +1 (−1) that went below (above) zero is set
+    /// to zero, the projection onto the constrained set, so a monotone model stays monotone.
+    public mutating func projectSigns(_ signs: [Int]) {
+        precondition(signs.count == coefficients.count, "RLS.projectSigns: \(signs.count) signs for \(coefficients.count) coefficients")
+        for (k, s) in signs.enumerated() where s != 0 && Double(s) * coefficients[k] < 0 { coefficients[k] = 0 }
+    }
+
+    public func predict(_ phi: [Double]) -> Double { zip(phi, coefficients).reduce(0) { $0 + $1.0 * $1.1 } }
+}
+
+extension MechanisticModel {
+    /// The regressors of `x`: 1, then each term's value.
+    public func regressors(_ x: [Double]) -> [Double] { [1] + terms.map { termValue($0, x) } }
+
+    /// This model with its coefficients replaced (intercept first), e.g. by an RLS update.
+    public func with(coefficients: [Double]) -> MechanisticModel {
+        precondition(coefficients.count == terms.count + 1, "with(coefficients:): \(coefficients.count) for \(terms.count + 1)")
+        var m = self
+        m.intercept = coefficients[0]
+        for k in m.terms.indices { m.terms[k].coefficient = coefficients[k + 1] }
+        return m
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import LoupeMES
+import LoupeProcess
+
+/// `monitor --follow`: rows arrive from a growing CSV or an MQTT topic; each alarm episode is
+/// stored in the outbox and published over MQTT as a result record, the station's path to the MES.
+struct FollowRun {
+    let monitor: MonitorModel
+    let name: String
+    let outboxPath: String?
+    let broker: String?
+    let seconds: Double?
+
+    func run(file: String?, topic: String?) throws {
+        let outbox = try outboxPath.map { try Outbox(config: .init(path: $0, isStation: false)) }
+        var publisher: MESPublisher?
+        if let broker, let outbox {
+            let parts = broker.split(separator: ":")
+            let options = MQTTLink.Options(host: String(parts[0]), port: parts.count > 1 ? Int(parts[1]) ?? 1883 : 1883, clientId: "loupe-\(name)")
+            let p = try MESPublisher(outbox: outbox, config: .init(mqtt: options, topics: .sparkplug(group: "loupe", station: name), station: name))
+            try p.start()
+            publisher = p
+        }
+        defer { publisher?.stop() }
+        var stream = MonitorStream(monitor.pca)
+        var inAlarm = false
+        var rows = 0, alarms = 0
+        let stopAt = seconds.map { Date().addingTimeInterval($0) }
+        let handleRow: ([String: Double], String) throws -> Void = { values, whereFrom in
+            rows += 1
+            let row = monitor.pca.tags.map { values[$0] ?? .nan }
+            for limit in monitor.ranges { if let why = limit.violation(values[limit.tag] ?? .nan) { print("alarm: \(whereFrom): \(why)") } }
+            guard let p = stream.push(row) else { print("warning: \(whereFrom): a monitored tag has no value; row skipped"); return }
+            if p.alarm && !inAlarm {
+                alarms += 1
+                let stat = p.spe / monitor.pca.limitSPE >= p.t2 / monitor.pca.limitT2 ? "SPE" : "T2"
+                let tags = p.topTags.map { "\($0.tag) \(Int(100 * $0.share))%" }.joined(separator: ", ")
+                print("alarm: \(whereFrom): \(stat) over its limit (T² \(String(format: "%.4g", p.t2)), SPE \(String(format: "%.4g", p.spe))); tags: \(tags)")
+                let record = ResultRecord(jobId: "process-monitor", partId: whereFrom, station: name, modelId: "pca-monitor",
+                                          modelSha256: "", recipeId: monitor.trainedOn, processingTimesMs: [:], verdict: .reject,
+                                          defectClass: "process-alarm \(stat): \(p.topTags.map(\.tag).joined(separator: ", "))",
+                                          score: max(p.t2 / monitor.pca.limitT2, p.spe / monitor.pca.limitSPE), threshold: 1)
+                if let publisher { try publisher.submit(record) } else if let outbox { try outbox.enqueue(record) }
+            } else if !p.alarm && inAlarm {
+                print("cleared: \(whereFrom)")
+            }
+            inAlarm = p.alarm
+        }
+        let stop = { stopAt.map { Date() >= $0 } ?? false }
+        if let file {
+            try CSVFollower(path: file).follow(until: stop) { values, line in try handleRow(values, "\(file):\(line)") }
+        } else if let topic, let broker {
+            let parts = broker.split(separator: ":")
+            let link = try MQTTLink(options: .init(host: String(parts[0]), port: parts.count > 1 ? Int(parts[1]) ?? 1883 : 1883, clientId: "loupe-\(name)-in"))
+            let queue = MessageQueue()
+            link.onMessage = { _, payload in queue.put(payload) }
+            try link.start()
+            try link.waitConnected(timeout: 10)
+            try link.subscribe(topic)
+            defer { link.stop() }
+            var n = 0
+            while !stop() {
+                guard let payload = queue.take(timeout: 0.2) else { continue }
+                n += 1
+                guard let object = try? JSONSerialization.jsonObject(with: payload) as? [String: Any] else {
+                    print("warning: \(topic) message \(n): not a JSON object of tag: value; skipped")
+                    continue
+                }
+                var values: [String: Double] = [:]
+                for (k, v) in object { if let d = (v as? NSNumber)?.doubleValue { values[k] = d } }
+                try handleRow(values, "\(topic)#\(n)")
+            }
+        } else {
+            throw ModelFitError("--follow-topic needs --mqtt HOST:PORT")
+        }
+        if let publisher { _ = try? publisher.waitDrained(timeout: 5) }
+        print("followed \(rows) rows, \(alarms) alarm episodes")
+    }
+}
+
+/// Payloads handed from the MQTT thread to the monitor loop.
+final class MessageQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [Data] = []
+    func put(_ d: Data) { condition.lock(); items.append(d); condition.signal(); condition.unlock() }
+    func take(timeout: Double) -> Data? {
+        condition.lock(); defer { condition.unlock() }
+        if items.isEmpty { _ = condition.wait(until: Date().addingTimeInterval(timeout)) }
+        return items.isEmpty ? nil : items.removeFirst()
+    }
+}
