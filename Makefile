@@ -4,7 +4,7 @@ SWIFT ?= swift
 LOUPE := .build/release/loupe
 PY := .venv/bin/python
 
-.PHONY: demo test deps build venv bench-inference bench-capture bench-mes bench-station bench-train bench-train-speed fuzz clean
+.PHONY: demo test deps build venv bench-inference bench-capture bench-mes bench-station bench-process bench-train bench-train-speed fuzz clean
 
 ## Main job on embedded defaults: the station replays the bundled sample images through the
 ## bundled model, results to the local outbox (.loupe/), dashboard on http://127.0.0.1:8080/.
@@ -20,7 +20,7 @@ test: deps
 	scripts/test-all.sh
 
 deps:
-	@scripts/install-deps.sh mosquitto libmosquitto-dev libsqlite3-dev openssl
+	@scripts/install-deps.sh mosquitto libmosquitto-dev libsqlite3-dev openssl libopenblas-dev liblapacke-dev libxgboost-dev
 
 build: deps
 	$(SWIFT) build -c release --product loupe
@@ -43,6 +43,11 @@ bench-mes: deps
 ## Station: frame → decision → reject confirmed at a real PLC at 25 parts/s (QUICK=1 short).
 bench-station: deps
 	Benchmarks/bench-station.sh
+
+## Process models on real data (CCPP, Tennessee Eastman, raw-material lots) and a synthetic plant,
+## beside numpy, scikit-learn, SciPy SLSQP and PLS -> Benchmarks/results/process.json (QUICK=1 short).
+bench-process: deps
+	Benchmarks/bench-process.sh
 
 ## ELPV training benchmark: accuracy on the 656 test cells, minutes, img/s vs PyTorch (QUICK=1 short).
 bench-train: deps venv

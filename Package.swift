@@ -5,7 +5,7 @@
 // Module graph, by layer; dependencies point down only (docs/architecture.md says what each owns):
 //
 //   executables   loupe (CLI)   loupe-bench   loupe-capture-bench   loupe-mes-bench
-//                 loupe-station-bench   loupe-mes-sim   loupe-v4l2-check
+//                 loupe-station-bench   loupe-process-bench   loupe-mes-sim   loupe-v4l2-check
 //   ─────────────────────────────────────────────────────────────────────────────────────────
 //   station       LoupeStation
 //   applications  LoupeInspection   LoupeEvaluation   LoupeCapture   LoupeMES   LoupeSynth
@@ -140,6 +140,9 @@ let package = Package(
         // Frame → decision → reject at a real PLC, at a line rate (make bench-station).
         .executableTarget(name: "loupe-station-bench", dependencies: ["LoupeStation", "LoupeInspection", "LoupeInference", "LoupeImaging", "LoupeModel", "LoupeMES", "LoupePeers"],
                           path: "Benchmarks/StationBench", swiftSettings: speed),
+        // Process models on real data beside numpy, scikit-learn, SciPy and PLS (make bench-process).
+        .executableTarget(name: "loupe-process-bench", dependencies: ["LoupeProcess", "LoupeTensor"], path: "Benchmarks/ProcessBench",
+                          swiftSettings: speed),
         // The station process the MES chaos tests and bench SIGKILL and restart.
         .executableTarget(name: "loupe-mes-sim", dependencies: ["LoupeMES", "LoupePeers"], path: "Tests/Support/StationSim",
                           swiftSettings: speed),

@@ -120,6 +120,34 @@ final class ProcessModelTests: XCTestCase {
         XCTAssertEqual(back.inputs, inputs)
     }
 
+    /// The formula refined by trees on its residuals stays monotone where it is constrained, and
+    /// survives the model file.
+    func testRefinedModelIsMonotoneAndRoundTrips() throws {
+        let table = try ProcessTable.load(contentsOf: ccpp)
+        var r = FitRequest(target: "PE")
+        r.inputs = ["AT", "V", "AP", "RH"]
+        r.kind = .refined
+        r.terms = .quadratic
+        r.monotone = ["AT": .decreasing]
+        r.trees.rounds = 60
+        r.trees.learningRate = 0.1
+        let outcome = try FitWorkflow.run(table, r)
+        let model = outcome.model
+        XCTAssertEqual(model.kind, .refined)
+        XCTAssertTrue(outcome.curves.first { $0.input == "AT" }!.respectsConstraint)
+        var rng = SplitMix64(seed: 12)
+        for _ in 0..<50 {
+            var row = model.inputs.map { $0.low + ($0.high - $0.low) * Double(rng.uniform()) }
+            let sweep = Matrix(rowArrays: stride(from: model.inputs[0].low, through: model.inputs[0].high, by: 0.5).map { row[0] = $0; return row })
+            let p = try model.predict(sweep)
+            XCTAssertTrue((1..<p.count).allSatisfy { p[$0] <= p[$0 - 1] + 1e-6 }, "PE must not rise with AT")
+        }
+        let path = try makeTemporaryDirectory(self, "process-refined") + "/m.json"
+        try model.write(to: path)
+        let probe = table.completeRows([0, 1, 2, 3]).matrix
+        XCTAssertEqual(try ProcessModel.load(contentsOf: path).predict(probe), try model.predict(probe))
+    }
+
     func testValidationSchemesTestEveryRowTheRightNumberOfTimes() {
         let fold = CrossValidation.kFold(rows: 103, k: 5, seed: 1)
         XCTAssertEqual(fold.flatMap(\.test).sorted(), Array(0..<103))

@@ -4,7 +4,9 @@ import Foundation
 /// and either a physics-shaped formula or a tree ensemble. One JSON file; `loupe process
 /// predict`, `monitor` and `recommend` read it.
 public struct ProcessModel: Sendable {
-    public enum Kind: String, Sendable, Codable { case mechanistic, boostedTrees = "boosted-trees" }
+    /// A physics-shaped formula; a tree ensemble; or the formula refined by trees fitted to its
+    /// residuals under the same monotone constraints (monotone as a whole, by construction).
+    public enum Kind: String, Sendable, Codable { case mechanistic, boostedTrees = "boosted-trees", refined = "physics+trees" }
 
     /// Where the model came from and how well it did.
     public struct Metadata: Sendable, Codable {
@@ -58,11 +60,22 @@ public struct ProcessModel: Sendable {
         self.residualStandardDeviation = residualStandardDeviation
     }
 
+    /// The formula refined by trees on its residuals.
+    public init(mechanistic: MechanisticModel, residualTrees: BoostedTrees, settings: BoostedTreesSettings, targetUnit: String? = nil,
+                residualStandardDeviation: Double, metadata: Metadata) {
+        self.init(mechanistic: mechanistic, targetUnit: targetUnit, metadata: metadata)
+        kind = .refined
+        trees = residualTrees
+        treeSettings = settings
+        self.residualStandardDeviation = residualStandardDeviation
+    }
+
     /// Predictions for the rows of `x` (columns in `inputs` order).
     public func predict(_ x: Matrix) throws -> [Double] {
         switch kind {
         case .mechanistic: return (0..<x.rows).map { mechanistic!.predict(x.row($0)) }
         case .boostedTrees: return try trees!.predict(x)
+        case .refined: return zip((0..<x.rows).map { mechanistic!.predict(x.row($0)) }, try trees!.predict(x)).map { $0 + $1 }
         }
     }
 
@@ -70,7 +83,7 @@ public struct ProcessModel: Sendable {
 
     /// The 1-σ uncertainty of a prediction at `row`.
     public func uncertainty(at row: [Double]) -> Double {
-        mechanistic?.predictionStandardError(row) ?? residualStandardDeviation
+        kind == .mechanistic ? mechanistic!.predictionStandardError(row) : residualStandardDeviation
     }
 }
 
@@ -124,20 +137,28 @@ extension ProcessModel {
         }
         guard file.format == format else { throw ModelFitError("\(path): format is '\(file.format)', expected '\(format)'") }
         guard file.version == 1 else { throw ModelFitError("\(path): version \(file.version) is newer than this Loupe reads (1)") }
-        switch file.kind {
-        case .mechanistic:
-            guard let intercept = file.intercept, let terms = file.terms else { throw ModelFitError("\(path): a mechanistic model needs 'intercept' and 'terms'") }
+        var mechanistic: MechanisticModel?
+        if file.kind != .boostedTrees {
+            guard let intercept = file.intercept, let terms = file.terms else { throw ModelFitError("\(path): a \(file.kind.rawValue) model needs 'intercept' and 'terms'") }
             for t in terms { for f in t.factors where !(0..<file.inputs.count).contains(f.input) {
                 throw ModelFitError("\(path): a term refers to input \(f.input); the model has \(file.inputs.count) inputs")
             } }
-            let m = MechanisticModel(target: file.target, inputs: file.inputs, intercept: intercept, terms: terms, ridge: file.ridge ?? 0,
-                                     residualStandardDeviation: file.residualStandardDeviation, parameterCovariance: file.parameterCovariance)
-            return ProcessModel(mechanistic: m, targetUnit: file.targetUnit, metadata: file.metadata)
+            mechanistic = MechanisticModel(target: file.target, inputs: file.inputs, intercept: intercept, terms: terms, ridge: file.ridge ?? 0,
+                                           residualStandardDeviation: file.residualStandardDeviation, parameterCovariance: file.parameterCovariance)
+        }
+        var trees: BoostedTrees?
+        if file.kind != .mechanistic {
+            guard let text = file.booster, let blob = Data(base64Encoded: text) else { throw ModelFitError("\(path): a \(file.kind.rawValue) model needs its 'booster' (base64)") }
+            trees = try BoostedTrees.deserialize(blob, featureCount: file.inputs.count)
+        }
+        switch file.kind {
+        case .mechanistic: return ProcessModel(mechanistic: mechanistic!, targetUnit: file.targetUnit, metadata: file.metadata)
         case .boostedTrees:
-            guard let text = file.booster, let blob = Data(base64Encoded: text) else { throw ModelFitError("\(path): a boosted-trees model needs its 'booster' (base64)") }
-            let trees = try BoostedTrees.deserialize(blob, featureCount: file.inputs.count)
-            return ProcessModel(trees: trees, settings: file.treeSettings ?? .init(), target: file.target, targetUnit: file.targetUnit,
+            return ProcessModel(trees: trees!, settings: file.treeSettings ?? .init(), target: file.target, targetUnit: file.targetUnit,
                                 inputs: file.inputs, residualStandardDeviation: file.residualStandardDeviation, metadata: file.metadata)
+        case .refined:
+            return ProcessModel(mechanistic: mechanistic!, residualTrees: trees!, settings: file.treeSettings ?? .init(), targetUnit: file.targetUnit,
+                                residualStandardDeviation: file.residualStandardDeviation, metadata: file.metadata)
         }
     }
 

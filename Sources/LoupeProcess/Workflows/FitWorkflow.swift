@@ -18,6 +18,8 @@ public struct FitRequest: Sendable {
     public var ranges: [String: ClosedRange<Double>] = [:]
     public var terms: MechanismTerms = .linear
     public var ridge = 0.0
+    /// Choose the ridge penalty by 5-fold cross-validation inside each fit (nested in the validation).
+    public var autoRidge = false
     public var trees = BoostedTreesSettings()
     public var validation: Validation = .kFold(5)
     public var seed: UInt64 = 1
@@ -40,7 +42,8 @@ public struct FitOutcome: Sendable {
 
 /// Fits and validates a process model on a table.
 public enum FitWorkflow {
-    public static func run(_ table: ProcessTable, _ request: FitRequest) throws -> FitOutcome {
+    /// The rows and inputs a fit uses, checked: (inputs, target, input descriptions, notes).
+    static func prepare(_ table: ProcessTable, _ request: FitRequest) throws -> (Matrix, [Double], [ModelInput], [String], Int) {
         let targetIndex = try table.index(of: request.target)
         let inputIndices = try (request.inputs.isEmpty ? table.names.filter { $0 != table.names[targetIndex] } : request.inputs).map { try table.index(of: $0) }
         guard !inputIndices.isEmpty else { throw ModelFitError("fit: no inputs; name them with --inputs") }
@@ -72,6 +75,19 @@ public enum FitWorkflow {
             inputs.append(ModelInput(name: table.names[j], low: range.lowerBound, high: range.upperBound, unit: table.units[j],
                                      monotone: request.monotone[table.names[j]] ?? .free))
         }
+        return (x, y, inputs, notes, targetIndex)
+    }
+
+    /// Fits the requested model on all usable rows, without validation.
+    public static func makeModel(_ table: ProcessTable, _ request: FitRequest) throws -> ProcessModel {
+        let (x, y, inputs, notes, targetIndex) = try prepare(table, request)
+        var model = try makeFitter(request, inputs: inputs, targetUnit: table.units[targetIndex], source: table.source)(x, y, nil)
+        model.metadata.notes = notes
+        return model
+    }
+
+    public static func run(_ table: ProcessTable, _ request: FitRequest) throws -> FitOutcome {
+        var (x, y, inputs, notes, targetIndex) = try prepare(table, request)
         let fitter = makeFitter(request, inputs: inputs, targetUnit: table.units[targetIndex], source: table.source)
         let splits: [Split]
         switch request.validation {
@@ -87,7 +103,7 @@ public enum FitWorkflow {
         model.metadata.rows = y.count
         model.metadata.notes = notes
         // Where the data alone would slope against a constraint, say so (the model holds the constraint).
-        if request.kind == .mechanistic {
+        if request.kind != .boostedTrees {
             let free = try MechanisticFit.fit(x: x, y: y, inputs: inputs.map { var i = $0; i.monotone = .free; return i }, target: request.target,
                                               terms: .linear, ridge: 0)
             if let slopes = free.rawLinearCoefficients() {
@@ -108,14 +124,37 @@ public enum FitWorkflow {
             let metadata = ProcessModel.Metadata(trainedOn: source, rows: y.count)
             switch request.kind {
             case .mechanistic:
-                let m = try MechanisticFit.fit(x: x, y: y, inputs: inputs, target: request.target, terms: request.terms, ridge: request.ridge)
+                let ridge = request.autoRidge ? try chooseRidge(x: x, y: y, inputs: inputs, request) : request.ridge
+                let m = try MechanisticFit.fit(x: x, y: y, inputs: inputs, target: request.target, terms: request.terms, ridge: ridge)
                 return ProcessModel(mechanistic: m, targetUnit: targetUnit, metadata: metadata)
+            case .refined:
+                let ridge = request.autoRidge ? try chooseRidge(x: x, y: y, inputs: inputs, request) : request.ridge
+                let m = try MechanisticFit.fit(x: x, y: y, inputs: inputs, target: request.target, terms: request.terms, ridge: ridge)
+                let residuals = (0..<x.rows).map { y[$0] - m.predict(x.row($0)) }
+                let trees = try BoostedTrees.train(x: x, y: residuals, monotone: inputs.map(\.monotone), settings: request.trees)
+                return ProcessModel(mechanistic: m, residualTrees: trees, settings: request.trees, targetUnit: targetUnit,
+                                    residualStandardDeviation: heldOutRMSE ?? 0, metadata: metadata)
             case .boostedTrees:
                 let trees = try BoostedTrees.train(x: x, y: y, monotone: inputs.map(\.monotone), settings: request.trees)
                 return ProcessModel(trees: trees, settings: request.trees, target: request.target, targetUnit: targetUnit, inputs: inputs,
                                     residualStandardDeviation: heldOutRMSE ?? 0, metadata: metadata)
             }
         }
+    }
+
+    /// The ridge penalty (from 10⁻³ to 10³) with the lowest 5-fold cross-validated error on these rows.
+    static func chooseRidge(x: Matrix, y: [Double], inputs: [ModelInput], _ request: FitRequest) throws -> Double {
+        let grid = (0...12).map { pow(10, -3 + 0.5 * Double($0)) }
+        let splits = CrossValidation.kFold(rows: y.count, k: min(5, y.count), seed: request.seed &+ 17)
+        var best = (Double.infinity, request.ridge)
+        for ridge in grid {
+            let (summary, _) = try CrossValidation.evaluate(x: x, y: y, splits: splits, scheme: "inner") { xs, ys in
+                let m = try MechanisticFit.fit(x: xs, y: ys, inputs: inputs, target: request.target, terms: request.terms, ridge: ridge)
+                return { rows in (0..<rows.rows).map { m.predict(rows.row($0)) } }
+            }
+            if summary.rmse < best.0 { best = (summary.rmse, ridge) }
+        }
+        return best.1
     }
 
     /// The fit report: summary, validation, parity and residual plots, effect curves, the formula.

@@ -20,7 +20,7 @@ struct ProcessCommand: ParsableCommand {
           loupe process approve recommendation.json --by "J. Smith"
         Each writes an HTML report (--html) you can open from disk.
         """,
-        subcommands: [ProcessReportCommand.self, ProcessFitCommand.self, ProcessPredictCommand.self,
+        subcommands: [ProcessReportCommand.self, ProcessSelectCommand.self, ProcessFitCommand.self, ProcessPredictCommand.self,
                       ProcessUpdateCommand.self, ProcessMonitorCommand.self, ProcessRecommendCommand.self, ProcessApproveCommand.self]
     )
 }

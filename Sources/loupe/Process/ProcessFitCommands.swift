@@ -8,11 +8,11 @@ struct ProcessFitCommand: ParsableCommand {
     @Argument(help: "Training CSV.") var data: String
     @Option(help: "The tag to predict.") var target: String
     @Option(help: "Input tags, comma-separated (default: every other numeric tag).") var inputs: String?
-    @Option(help: "mechanistic (physics-shaped formula) or trees (XGBoost).") var kind = "mechanistic"
+    @Option(help: "mechanistic (physics-shaped formula), trees (XGBoost), or refined (the formula refined by trees on its residuals, same constraints).") var kind = "mechanistic"
     @Option(help: "Directions the physics fixes, e.g. AT=-,V=-,AP=+ (held by construction).") var monotone: String?
     @Option(help: "Terms beyond proportional ones: squares, interactions, both as 'quadratic'.") var terms: String?
     @Option(help: "Inputs that also get a log term (positive inputs only).") var logs: String?
-    @Option(help: "Ridge penalty on the scaled terms.") var ridge = 0.0
+    @Option(help: "Ridge penalty on the scaled terms, or 'auto' to choose it by cross-validation.") var ridge = "0"
     @Option(help: "Physical ranges overriding the data's, e.g. AT=-5:45.") var range: String?
     @Option(help: "Validation: 5x2 or kfold:K.") var validation = "kfold:5"
     @Option(help: "Boosting rounds (trees).") var rounds = 1500
@@ -29,7 +29,8 @@ struct ProcessFitCommand: ParsableCommand {
             switch kind {
             case "mechanistic", "linear": request.kind = .mechanistic
             case "trees", "boosted-trees", "xgboost": request.kind = .boostedTrees
-            default: throw ValidationError("--kind: '\(kind)'; expected mechanistic or trees")
+            case "refined", "physics+trees": request.kind = .refined
+            default: throw ValidationError("--kind: '\(kind)'; expected mechanistic, trees or refined")
             }
             request.monotone = try ProcessArguments.monotone(monotone)
             var spec = MechanismTerms()
@@ -44,7 +45,9 @@ struct ProcessFitCommand: ParsableCommand {
             }
             spec.logs = ProcessArguments.names(logs)
             request.terms = spec
-            request.ridge = ridge
+            if ridge == "auto" { request.autoRidge = true } else if let r = Double(ridge), r >= 0 { request.ridge = r } else {
+                throw ValidationError("--ridge: '\(ridge)'; expected a number ≥ 0 or auto")
+            }
             for (name, bounds) in try ProcessArguments.ranges(range, option: "--range") {
                 guard let lo = bounds.0, let hi = bounds.1, hi > lo else { throw ValidationError("--range \(name): give both ends, low < high") }
                 request.ranges[name] = lo...hi
