@@ -95,9 +95,17 @@ final class RecommendTests: XCTestCase {
         try rec.write(to: dir + "/rec.json")
         let audit = RecommendationAudit(path: dir + "/audit.jsonl")
         try audit.record(recommendationPath: dir + "/rec.json", who: "J. Smith", approve: true, note: "shift B")
-        try audit.record(recommendationPath: dir + "/rec.json", who: "A. Lee", approve: false, note: nil)
+        XCTAssertThrowsError(try audit.record(recommendationPath: dir + "/rec.json", who: "A. Lee", approve: false, note: nil)) {
+            XCTAssertTrue("\($0)".contains("already approved by J. Smith"), "\($0)")
+        }
+        var edited = rec
+        edited.settings[1].recommended = edited.settings[1].high + 1
+        try edited.write(to: dir + "/edited.json")
+        XCTAssertThrowsError(try audit.record(recommendationPath: dir + "/edited.json", who: "A. Lee", approve: true, note: nil)) {
+            XCTAssertTrue("\($0)".contains("V = \(edited.settings[1].recommended) is outside its allowed range"), "\($0)")
+        }
         let entries = try audit.entries()
-        XCTAssertEqual(entries.map(\.decision), ["approved", "rejected"])
+        XCTAssertEqual(entries.map(\.decision), ["approved"])
         XCTAssertEqual(entries[0].sha256, SHA256.hex([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/rec.json")))))
         XCTAssertEqual(entries[0].setPoints.keys.sorted(), ["AP", "V"])
         XCTAssertThrowsError(try audit.record(recommendationPath: dir + "/rec.json", who: " ", approve: true, note: nil))

@@ -9,9 +9,11 @@ public final class CSVFollower {
 
     public init(path: String) { self.path = path }
 
-    /// Calls `handle(values, line)` for every row until `stop()` says so.
+    /// Calls `handle(values, line)` for every row until `stop()` says so; a malformed row is
+    /// reported through `problem` and skipped, and following goes on.
     /// - Throws: when the file cannot be opened, or `handle` throws.
-    public func follow(until stop: () -> Bool, _ handle: ([String: Double], Int) throws -> Void) throws {
+    public func follow(until stop: () -> Bool, problem: (String) -> Void = { _ in },
+                       _ handle: ([String: Double], Int) throws -> Void) throws {
         guard let file = FileHandle(forReadingAtPath: path) else {
             throw ProcessDataError.unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
         }
@@ -19,7 +21,6 @@ public final class CSVFollower {
         var pending: [UInt8] = []
         var header: [String]?
         var delimiter = UInt8(ascii: ",")
-        var decimalComma = false
         var line = 0
         var offset: UInt64 = 0
         while !stop() {
@@ -44,17 +45,26 @@ public final class CSVFollower {
                 line += 1
                 if header == nil {
                     delimiter = ProcessCSVReader.detectDelimiter(text)
-                    decimalComma = delimiter != UInt8(ascii: ",")
                     header = try ProcessCSVReader.split(Substring(text), delimiter: delimiter, path: path, line: line).map { ColumnHeader.parse(String($0)).name }
                     continue
                 }
                 guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
-                let fields = try ProcessCSVReader.split(Substring(text), delimiter: delimiter, path: path, line: line)
+                let fields: [Substring]
+                do { fields = try ProcessCSVReader.split(Substring(text), delimiter: delimiter, path: path, line: line) } catch {
+                    problem("\(error); row skipped")
+                    continue
+                }
                 guard fields.count == header!.count else {
-                    throw ProcessDataError.malformedRow(path: path, line: line, fields: fields.count, expected: header!.count)
+                    problem("\(ProcessDataError.malformedRow(path: path, line: line, fields: fields.count, expected: header!.count)); row skipped")
+                    continue
                 }
                 var values: [String: Double] = [:]
-                for (name, f) in zip(header!, fields) { if case let .number(v) = CellParser.parse(f, decimalComma: decimalComma) { values[name] = v } }
+                // A decimal comma is only possible when the comma is not the delimiter.
+                let commaAllowed = delimiter != UInt8(ascii: ",")
+                for (name, f) in zip(header!, fields) {
+                    if case let .number(v) = CellParser.parse(f, decimalComma: false) { values[name] = v } else if commaAllowed,
+                       case let .number(v) = CellParser.parse(f, decimalComma: true) { values[name] = v }
+                }
                 try handle(values, line)
             }
             pending.removeFirst(consumed)

@@ -12,7 +12,7 @@ public struct ColumnHeader: Sendable, Equatable, Codable {
         self.kind = kind
     }
 
-    /// Splits a header cell into name and unit: "name [unit]", "name (unit)" or "name in unit".
+    /// Splits a header cell into name and unit: "name [unit]" or "name (unit)".
     public static func parse(_ raw: String) -> (name: String, unit: String?) {
         let text = raw.trimmingCharacters(in: .whitespaces)
         for (open, close) in [("[", "]"), ("(", ")")] where text.hasSuffix(close) {

@@ -26,7 +26,7 @@ public enum EffectCurves {
             var rows = Matrix(rows: points, columns: model.inputs.count)
             for i in 0..<points { for k in 0..<model.inputs.count { rows[i, k] = k == j ? xs[i] : medians[k] } }
             let ys = try model.predict(rows)
-            let band = (0..<points).map { 2 * model.uncertainty(at: rows.row($0)) }
+            let band = (0..<points).map { 2 * model.meanUncertainty(at: rows.row($0)) }
             let tolerance = 1e-9 * max(1, ys.map(abs).max() ?? 1)
             let respects: Bool
             switch input.monotone {

@@ -81,8 +81,16 @@ public struct ProcessModel: Sendable {
 
     public func predict(_ row: [Double]) throws -> Double { try predict(Matrix(rows: 1, columns: row.count, values: row))[0] }
 
-    /// The 1-σ uncertainty of a prediction at `row`.
+    /// The 1-σ uncertainty of a new measurement predicted at `row`: the residual spread, and for
+    /// a formula also the uncertainty of its coefficients there (larger away from the data).
     public func uncertainty(at row: [Double]) -> Double {
+        guard kind == .mechanistic, let m = mechanistic else { return residualStandardDeviation }
+        let se = m.predictionStandardError(row)
+        return (se * se + m.residualStandardDeviation * m.residualStandardDeviation).squareRoot()
+    }
+
+    /// The 1-σ uncertainty of the mean prediction (the band of an effect curve).
+    public func meanUncertainty(at row: [Double]) -> Double {
         kind == .mechanistic ? mechanistic!.predictionStandardError(row) : residualStandardDeviation
     }
 }
@@ -122,9 +130,7 @@ extension ProcessModel {
             file.treeSettings = treeSettings
             file.booster = try trees.serialized().base64EncodedString()
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(file).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try OutputFile.writeJSON(file, to: path)
     }
 
     /// Reads a model file.

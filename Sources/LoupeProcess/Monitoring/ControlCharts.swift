@@ -71,3 +71,46 @@ public struct ControlChart: Sendable, Codable {
         return r
     }
 }
+
+extension ControlChart {
+    /// The chart fed one value at a time (follow mode): the same points as ``points(_:)`` on the
+    /// whole run, and for a Shewhart chart the run rules over the last 15 values.
+    public struct Stream: Sendable {
+        public let chart: ControlChart
+        private var z: Double
+        private var t = 0
+        private var high = 0.0, low = 0.0
+        private var recent: [Double] = []
+
+        public init(_ chart: ControlChart) {
+            self.chart = chart
+            z = chart.centre
+        }
+
+        /// The next point and the run rules it completes (nil for a missing value).
+        public mutating func push(_ x: Double) -> (point: Point, rules: [RunRule])? {
+            guard x.isFinite else { return nil }
+            let point: Point
+            switch chart.kind {
+            case .shewhart:
+                point = Point(value: x, lower: chart.centre - chart.width * chart.sigma, upper: chart.centre + chart.width * chart.sigma)
+            case .ewma:
+                t += 1
+                z = chart.lambda * x + (1 - chart.lambda) * z
+                let factor = (chart.lambda / (2 - chart.lambda) * (1 - Foundation.pow(1 - chart.lambda, Double(2 * t)))).squareRoot()
+                point = Point(value: z, lower: chart.centre - chart.width * chart.sigma * factor, upper: chart.centre + chart.width * chart.sigma * factor)
+            case .cusum:
+                let s = (x - chart.centre) / chart.sigma
+                high = max(0, high + s - chart.k)
+                low = max(0, low - s - chart.k)
+                point = Point(value: high >= low ? high : -low, lower: -chart.h, upper: chart.h)
+            }
+            guard chart.kind == .shewhart else { return (point, []) }
+            recent.append((x - chart.centre) / chart.sigma)
+            if recent.count > 15 { recent.removeFirst() }
+            return (point, RunRule.allCases.filter { RunRule.fires($0, recent, at: recent.count - 1) })
+        }
+    }
+}
+
+import Foundation

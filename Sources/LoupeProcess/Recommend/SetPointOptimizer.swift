@@ -30,6 +30,9 @@ public struct Recommendation: Sendable, Codable {
     public var gainUncertainty: Double
     public var quality: [QualityCheck]
     public var evaluations: Int
+    /// The objective model's file and its SHA-256, so an approval names what it trusted.
+    public var model: String?
+    public var modelSha256: String?
 
     public var recommended: [Double] { settings.map(\.recommended) }
 }

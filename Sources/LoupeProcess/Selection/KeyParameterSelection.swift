@@ -22,6 +22,9 @@ public enum KeyParameterSelection {
         /// Members, the one most correlated with the target first.
         public var members: [String]
         public var representative: String
+        /// Each member's own Spearman correlation with the target (same order as `members`).
+        public var memberSpearman: [Double]
+        /// The representative's.
         public var spearman: Double
         public var mutualInformation: Double
         /// Index along the L1 path where the group first enters (smaller = earlier; nil: never).
@@ -71,7 +74,8 @@ public enum KeyParameterSelection {
         let (probability, importance) = try stability(xs, ys, fraction: fraction, settings: settings)
         var out: [Group] = []
         for (g, members) in groups.enumerated() {
-            out.append(Group(members: members.map { names[$0] }, representative: names[reps[g]], spearman: withTarget[reps[g]],
+            out.append(Group(members: members.map { names[$0] }, representative: names[reps[g]], memberSpearman: members.map { withTarget[$0] },
+                             spearman: withTarget[reps[g]],
                              mutualInformation: mi[g], lassoEntry: entry[g], permutationImportance: importance[g],
                              selectionProbability: probability[g], selected: probability[g] >= settings.cutoff))
         }
@@ -94,9 +98,11 @@ public enum KeyParameterSelection {
         return groups.keys.sorted().map { groups[$0]! }
     }
 
-    /// Plug-in mutual information (nats) on 16 equal-frequency bins, minus the Miller–Madow bias.
-    static func mutualInformation(_ a: [Double], _ b: [Double], bins: Int = 16) -> Double {
+    /// Plug-in mutual information (nats) on equal-frequency bins — 16, fewer for small samples
+    /// (about √(n/5)) so the Miller–Madow bias correction stays small — never below zero.
+    static func mutualInformation(_ a: [Double], _ b: [Double]) -> Double {
         let n = a.count
+        let bins = max(2, min(16, Int((Double(n) / 5).squareRoot())))
         func binOf(_ v: [Double]) -> [Int] { Ranks.averageRanks(v).map { min(bins - 1, Int(Double(bins) * $0 / Double(n))) } }
         let ba = binOf(a), bb = binOf(b)
         var joint = [Double](repeating: 0, count: bins * bins), pa = [Double](repeating: 0, count: bins), pb = pa
@@ -106,7 +112,7 @@ public enum KeyParameterSelection {
             let pij = joint[i * bins + j] / Double(n)
             mi += pij * log(pij / (pa[i] / Double(n) * pb[j] / Double(n)))
         } }
-        return mi - Double((bins - 1) * (bins - 1)) / Double(2 * n)
+        return max(0, mi - Double((bins - 1) * (bins - 1)) / Double(2 * n))
     }
 
     /// Where each column first enters a plain lasso path of 100 λ from λmax to λmax/1000.

@@ -72,6 +72,10 @@ public enum FitWorkflow {
             guard range.upperBound > range.lowerBound else {
                 throw ProcessDataError.unusableColumn(name: table.names[j], reason: "it is constant in the usable rows, so it cannot explain \(request.target)")
             }
+            let outside = c.filter { !range.contains($0) }.count
+            if outside > 0 {
+                notes.append("\(outside) rows have \(table.names[j]) outside its physical range \(range.lowerBound)…\(range.upperBound); the model's shape (and any constraint) holds only inside it")
+            }
             inputs.append(ModelInput(name: table.names[j], low: range.lowerBound, high: range.upperBound, unit: table.units[j],
                                      monotone: request.monotone[table.names[j]] ?? .free))
         }

@@ -10,20 +10,20 @@ public struct MonitorModel: Sendable, Codable {
     public var ranges: [RangeLimit]
     public var trainedOn: String
     public var calibratedOn: String
+    /// What the user should know about how it was built (tags left out, held-out calibration).
+    public var notes: [String]
 
-    public init(pca: PCAMonitor, charts: [ControlChart], ranges: [RangeLimit], trainedOn: String, calibratedOn: String) {
+    public init(pca: PCAMonitor, charts: [ControlChart], ranges: [RangeLimit], trainedOn: String, calibratedOn: String, notes: [String] = []) {
         self.pca = pca
         self.charts = charts
         self.ranges = ranges
         self.trainedOn = trainedOn
         self.calibratedOn = calibratedOn
+        self.notes = notes
     }
 
     public func write(to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try OutputFile.writeJSON(self, to: path, nonFinite: true)
     }
 
     public static func load(contentsOf path: String) throws -> MonitorModel {
@@ -68,19 +68,38 @@ public struct MonitorOutcome: Sendable {
 }
 
 public enum MonitorWorkflow {
-    /// Fits the PCA monitor and charts on `normal`, and calibrates its limits on `calibration`
-    /// (another normal run; `normal` itself when nil) to the requested false-alarm rate.
+    /// Fits the PCA monitor and charts on `normal`, and calibrates its limits to the requested
+    /// false-alarm rate on `calibration`, another normal run. Without one, the last third of
+    /// `normal` is held out for calibration: limits set on the rows a model was fitted to are far
+    /// too tight for new data.
     public static func build(normal: ProcessTable, calibration: ProcessTable?, _ request: MonitorRequest) throws -> MonitorModel {
-        let tags = request.tags.isEmpty
-            ? normal.names.indices.filter { j in normal.columns[j].contains(where: \.isFinite) }.map { normal.names[$0] }
-            : request.tags
+        var notes: [String] = []
+        var tags = request.tags
+        if tags.isEmpty {
+            for (j, column) in normal.columns.enumerated() {
+                let values = column.filter(\.isFinite)
+                if values.count < normal.rowCount / 2 {
+                    notes.append("\(normal.names[j]) left out: missing in more than half the normal rows")
+                } else if values.min() == values.max() {
+                    notes.append("\(normal.names[j]) left out: constant in the normal data")
+                } else { tags.append(normal.names[j]) }
+            }
+        }
         let indices = try tags.map { try normal.index(of: $0) }
-        let (rows, data) = normal.completeRows(indices)
-        guard rows.count >= 20 else { throw ProcessDataError.tooFewRows(operation: "building a monitor from \(normal.source)", rows: rows.count, needed: 20) }
-        var pca = try PCAMonitor.fit(data, tags: indices.map { normal.names[$0] }, settings: request.settings)
-        let calibrationTable = calibration ?? normal
-        let calibrationIndices = try pca.tags.map { try calibrationTable.index(of: $0) }
-        let calibrationData = calibrationTable.completeRows(calibrationIndices).matrix
+        let (rows, all) = normal.completeRows(indices)
+        guard rows.count >= 30 else { throw ProcessDataError.tooFewRows(operation: "building a monitor from \(normal.source)", rows: rows.count, needed: 30) }
+        let fitRows = calibration == nil ? Array(0..<(2 * rows.count / 3)) : Array(0..<rows.count)
+        var pca = try PCAMonitor.fit(all.selectingRows(fitRows), tags: tags, settings: request.settings)
+        let calibrationData: Matrix
+        let calibratedOn: String
+        if let calibration {
+            calibrationData = calibration.completeRows(try tags.map { try calibration.index(of: $0) }).matrix
+            calibratedOn = calibration.source
+        } else {
+            calibrationData = all.selectingRows(Array(fitRows.count..<rows.count))
+            calibratedOn = "the last third of \(normal.source) (held out)"
+            notes.append("limits calibrated on the last \(rows.count - fitRows.count) normal rows, held out from the fit; give --calibrate with another normal run for limits you can trust more")
+        }
         pca.calibrate(normal: calibrationData, falseAlarmRate: request.falseAlarmRate)
         var charts: [ControlChart] = []
         for tag in request.chartTags {
@@ -88,7 +107,7 @@ public enum MonitorWorkflow {
             for kind in request.chartKinds { charts.append(try ControlChart.baseline(values, tag: tag, kind: kind)) }
         }
         for r in request.ranges { _ = try normal.index(of: r.tag) }
-        return MonitorModel(pca: pca, charts: charts, ranges: request.ranges, trainedOn: normal.source, calibratedOn: calibrationTable.source)
+        return MonitorModel(pca: pca, charts: charts, ranges: request.ranges, trainedOn: normal.source, calibratedOn: calibratedOn, notes: notes)
     }
 
     /// Runs the monitor over `data` (a contiguous run of rows).
@@ -165,7 +184,7 @@ public enum MonitorWorkflow {
                                                upper: last?.upper, lower: last?.lower,
                                                title: "\(chart.kind.rawValue.uppercased()): \(chart.tag)", yLabel: chart.tag, alarms: alarms),
                         caption: chart.kind == .shewhart
-                            ? "Individuals chart, ±3σ; run rules fired at \(violations.count) points (\(Set(violations.map(\.rule)).map(\.description).sorted().joined(separator: "; ")))."
+                            ? "Individuals chart, ±3σ; \(Set(violations.map(\.index)).count) points flagged by the run rules (\(Set(violations.map(\.rule)).map(\.description).sorted().joined(separator: "; ")))."
                             : "\(chart.kind.rawValue.uppercased()) chart with its limits.")
         }
         if !outcome.rangeViolations.isEmpty {

@@ -14,6 +14,8 @@ public struct RecommendationAudit {
         public var objective: String
         public var predictedGain: Double
         public var setPoints: [String: Double]
+        public var model: String?
+        public var modelSha256: String?
         public var note: String?
     }
 
@@ -30,10 +32,20 @@ public struct RecommendationAudit {
         do { rec = try JSONDecoder().decode(Recommendation.self, from: data) } catch let e as DecodingError {
             throw ModelFitError("\(recommendationPath): not a recommendation: \(ProcessModel.describe(e))")
         }
+        // A recommendation edited by hand must still be one the optimiser could have made.
+        for s in rec.settings {
+            if s.fixed ? s.recommended != s.current : (s.recommended < s.low || s.recommended > s.high) {
+                throw ModelFitError("\(recommendationPath): \(s.name) = \(s.recommended) is outside its allowed \(s.fixed ? "value \(s.current) (fixed)" : "range \(s.low)…\(s.high)"); not recorded")
+            }
+        }
+        let sha = SHA256.hex([UInt8](data))
+        if let earlier = try entries().first(where: { $0.sha256 == sha }) {
+            throw ModelFitError("\(recommendationPath): already \(earlier.decision) by \(earlier.who) at \(earlier.time); a decision is recorded once")
+        }
         let entry = Entry(time: ISO8601DateFormatter().string(from: Date()), who: who, decision: approve ? "approved" : "rejected",
-                          recommendation: recommendationPath, sha256: SHA256.hex([UInt8](data)), objective: rec.objective,
+                          recommendation: recommendationPath, sha256: sha, objective: rec.objective,
                           predictedGain: rec.gain, setPoints: Dictionary(uniqueKeysWithValues: rec.settings.filter { !$0.fixed }.map { ($0.name, $0.recommended) }),
-                          note: note)
+                          model: rec.model, modelSha256: rec.modelSha256, note: note)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var line = try encoder.encode(entry)
@@ -59,9 +71,7 @@ public struct RecommendationAudit {
 
 extension Recommendation {
     public func write(to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try OutputFile.writeJSON(self, to: path)
     }
 
     /// The recommendation page a person approves from.

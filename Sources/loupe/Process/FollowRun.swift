@@ -12,6 +12,9 @@ struct FollowRun {
     let seconds: Double?
 
     func run(file: String?, topic: String?) throws {
+        if broker != nil && outboxPath == nil && topic == nil {
+            throw ModelFitError("--mqtt needs --outbox: alarms are stored before they are sent, so none is lost while the broker is away")
+        }
         let outbox = try outboxPath.map { try Outbox(config: .init(path: $0, isStation: false)) }
         var publisher: MESPublisher?
         if let broker, let outbox {
@@ -23,32 +26,61 @@ struct FollowRun {
         }
         defer { publisher?.stop() }
         var stream = MonitorStream(monitor.pca)
+        var charts = monitor.charts.map { ControlChart.Stream($0) }
         var inAlarm = false
+        /// Which univariate and range alarms are active (an alarm is raised once per episode).
+        var active = Set<String>()
         var rows = 0, alarms = 0
+        func raise(_ key: String, _ whereFrom: String, _ what: String, defectClass: String, score: Double) throws {
+            guard !active.contains(key) else { return }
+            active.insert(key)
+            alarms += 1
+            print("alarm: \(whereFrom): \(what)")
+            let record = ResultRecord(jobId: "process-monitor", partId: whereFrom, station: name, modelId: "process-monitor",
+                                      modelSha256: "", recipeId: monitor.trainedOn, processingTimesMs: [:], verdict: .reject,
+                                      defectClass: defectClass, score: score, threshold: 1)
+            if let publisher { try publisher.submit(record) } else if let outbox { try outbox.enqueue(record) }
+        }
+        func clear(_ key: String, _ whereFrom: String) {
+            if active.remove(key) != nil { print("cleared: \(whereFrom): \(key)") }
+        }
         let stopAt = seconds.map { Date().addingTimeInterval($0) }
         let handleRow: ([String: Double], String) throws -> Void = { values, whereFrom in
             rows += 1
+            for limit in monitor.ranges {
+                let v = values[limit.tag] ?? .nan
+                if let why = limit.violation(v) {
+                    try raise("range \(limit.tag)", whereFrom, why, defectClass: "process-alarm range: \(limit.tag)", score: v.isFinite ? v : 0)
+                } else { clear("range \(limit.tag)", whereFrom) }
+            }
+            for k in charts.indices {
+                let chart = charts[k].chart
+                guard let (point, rules) = charts[k].push(values[chart.tag] ?? .nan) else { continue }
+                let key = "\(chart.kind.rawValue) \(chart.tag)"
+                if point.outOfControl || !rules.isEmpty {
+                    let why = point.outOfControl ? "outside its limits (\(String(format: "%.4g", point.value)))" : rules.map(\.description).joined(separator: "; ")
+                    try raise(key, whereFrom, "\(chart.kind.rawValue.uppercased()) chart of \(chart.tag): \(why)",
+                              defectClass: "process-alarm \(chart.kind.rawValue): \(chart.tag)", score: point.value)
+                } else { clear(key, whereFrom) }
+            }
             let row = monitor.pca.tags.map { values[$0] ?? .nan }
-            for limit in monitor.ranges { if let why = limit.violation(values[limit.tag] ?? .nan) { print("alarm: \(whereFrom): \(why)") } }
             guard let p = stream.push(row) else { print("warning: \(whereFrom): a monitored tag has no value; row skipped"); return }
             if p.alarm && !inAlarm {
-                alarms += 1
                 let stat = p.spe / monitor.pca.limitSPE >= p.t2 / monitor.pca.limitT2 ? "SPE" : "T2"
                 let tags = p.topTags.map { "\($0.tag) \(Int(100 * $0.share))%" }.joined(separator: ", ")
-                print("alarm: \(whereFrom): \(stat) over its limit (T² \(String(format: "%.4g", p.t2)), SPE \(String(format: "%.4g", p.spe))); tags: \(tags)")
-                let record = ResultRecord(jobId: "process-monitor", partId: whereFrom, station: name, modelId: "pca-monitor",
-                                          modelSha256: "", recipeId: monitor.trainedOn, processingTimesMs: [:], verdict: .reject,
-                                          defectClass: "process-alarm \(stat): \(p.topTags.map(\.tag).joined(separator: ", "))",
-                                          score: max(p.t2 / monitor.pca.limitT2, p.spe / monitor.pca.limitSPE), threshold: 1)
-                if let publisher { try publisher.submit(record) } else if let outbox { try outbox.enqueue(record) }
+                try raise("pca", whereFrom, "\(stat) over its limit (T² \(String(format: "%.4g", p.t2)), SPE \(String(format: "%.4g", p.spe))); tags: \(tags)",
+                          defectClass: "process-alarm \(stat): \(p.topTags.map(\.tag).joined(separator: ", "))",
+                          score: max(p.t2 / monitor.pca.limitT2, p.spe / monitor.pca.limitSPE))
             } else if !p.alarm && inAlarm {
-                print("cleared: \(whereFrom)")
+                clear("pca", whereFrom)
             }
             inAlarm = p.alarm
         }
         let stop = { stopAt.map { Date() >= $0 } ?? false }
         if let file {
-            try CSVFollower(path: file).follow(until: stop) { values, line in try handleRow(values, "\(file):\(line)") }
+            try CSVFollower(path: file).follow(until: stop, problem: { print("warning: \($0)") }) { values, line in
+                try handleRow(values, "\(file):\(line)")
+            }
         } else if let topic, let broker {
             let parts = broker.split(separator: ":")
             let link = try MQTTLink(options: .init(host: String(parts[0]), port: parts.count > 1 ? Int(parts[1]) ?? 1883 : 1883, clientId: "loupe-\(name)-in"))
@@ -74,7 +106,7 @@ struct FollowRun {
             throw ModelFitError("--follow-topic needs --mqtt HOST:PORT")
         }
         if let publisher { _ = try? publisher.waitDrained(timeout: 5) }
-        print("followed \(rows) rows, \(alarms) alarm episodes")
+        print("followed \(rows) row\(rows == 1 ? "" : "s"), \(alarms) alarm episode\(alarms == 1 ? "" : "s")")
     }
 }
 

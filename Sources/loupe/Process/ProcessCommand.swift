@@ -106,10 +106,7 @@ struct ProcessReportCommand: ParsableCommand {
             if let json {
                 var p = profile
                 p.correlation = nil
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-                try encoder.encode(p).write(to: URL(fileURLWithPath: json))
+                try OutputFile.writeJSON(p, to: json, nonFinite: true)
             }
             try ProcessArguments.write(DataReportWorkflow.report(profile), to: html)
         }

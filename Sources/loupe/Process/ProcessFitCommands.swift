@@ -87,19 +87,26 @@ struct ProcessPredictCommand: ParsableCommand {
             let m = try ProcessModel.load(contentsOf: model)
             let table = try ProcessTable.load(contentsOf: data)
             let indices = try m.inputs.map { try table.index(of: $0.name) }
-            var lines = ["line,\(m.target)_predicted,\(m.target)_sigma"]
+            for (input, j) in zip(m.inputs, indices) {
+                if let want = input.unit, let have = table.units[j], want != have {
+                    FileHandle.standardError.write(Data("warning: \(input.name) is in \(have) in \(data), the model was fitted in \(want)\n".utf8))
+                }
+            }
+            // sigma: 1σ of a new measurement at that point; outside_range: inputs beyond the model's physical range.
+            var lines = ["line,\(m.target)_predicted,\(m.target)_sigma,outside_range"]
             var outside = 0
             for i in 0..<table.rowCount {
                 let row = indices.map { table.columns[$0][i] }
-                guard row.allSatisfy(\.isFinite) else { lines.append("\(table.lines[i]),,"); continue }
-                if zip(row, m.inputs).contains(where: { $0 < $1.low || $0 > $1.high }) { outside += 1 }
+                guard row.allSatisfy(\.isFinite) else { lines.append("\(table.lines[i]),,,"); continue }
+                let beyond = zip(row, m.inputs).filter { $0 < $1.low || $0 > $1.high }.map(\.1.name)
+                if !beyond.isEmpty { outside += 1 }
                 let y = try m.predict(row)
-                lines.append("\(table.lines[i]),\(y),\(m.uncertainty(at: row))")
+                lines.append("\(table.lines[i]),\(y),\(m.uncertainty(at: row)),\(beyond.joined(separator: " "))")
             }
             let text = lines.joined(separator: "\n") + "\n"
-            if let out { try text.write(toFile: out, atomically: true, encoding: .utf8) } else { print(text, terminator: "") }
+            if let out { try OutputFile.write(Data(text.utf8), to: out) } else { print(text, terminator: "") }
             if outside > 0 {
-                FileHandle.standardError.write(Data("warning: \(outside) rows lie outside the model's physical range (extrapolation)\n".utf8))
+                FileHandle.standardError.write(Data("warning: \(outside) row\(outside == 1 ? "" : "s") outside the model's physical range (extrapolation; see the outside_range column)\n".utf8))
             }
         }
     }
@@ -116,7 +123,7 @@ struct ProcessUpdateCommand: ParsableCommand {
     func run() throws {
         try runProcessCommand {
             var m = try ProcessModel.load(contentsOf: model)
-            guard let formula = m.mechanistic else { throw ValidationError("\(model): only mechanistic models are updated online (trees are refitted with `fit`)") }
+            guard let formula = m.mechanistic else { throw ModelFitError("\(model): only models with a formula (mechanistic, refined) are updated online; refit trees with `fit`") }
             guard forgetting > 0 && forgetting <= 1 else { throw ValidationError("--forgetting \(forgetting): must be in (0, 1]") }
             let table = try ProcessTable.load(contentsOf: data)
             let inputs = try m.inputs.map { try table.index(of: $0.name) }
@@ -142,7 +149,8 @@ struct ProcessUpdateCommand: ParsableCommand {
             var updated = formula.with(coefficients: rls.coefficients)
             updated.parameterCovariance = rls.covariance
             m.mechanistic = updated
-            m.metadata.notes.append("updated by RLS (forgetting \(forgetting)) on \(n) rows of \(data)")
+            m.metadata.notes.append("updated by RLS (forgetting \(forgetting)) on \(n) rows of \(data) at \(ISO8601DateFormatter().string(from: Date())); the validation above is the original fit's")
+            m.metadata.rows += n
             try m.write(to: out)
             print("\(m.target): updated on \(n) rows; a-priori RMSE " + String(format: "%.4g", (sse / Double(n)).squareRoot()) + "; model: \(out)")
         }

@@ -38,6 +38,10 @@ struct ProcessMonitorCommand: ParsableCommand {
             let monitor: MonitorModel
             if let model {
                 monitor = try MonitorModel.load(contentsOf: model)
+                let ignored = [("--normal", normal), ("--calibrate", calibrate), ("--tags", tags), ("--chart", chart), ("--range", range)].filter { $0.1 != nil }.map(\.0)
+                if !ignored.isEmpty {
+                    print("note: \(ignored.joined(separator: ", ")) and the model settings apply when a monitor is built; \(model) is used as saved")
+                }
             } else {
                 guard let normal else { throw ValidationError("give --normal DATA (normal operating data) or --model MONITOR.json") }
                 var request = MonitorRequest()
@@ -53,6 +57,7 @@ struct ProcessMonitorCommand: ParsableCommand {
                 print("monitor: \(p.tags.count) tags, \(p.components) components (\(String(format: "%.1f", 100 * p.varianceExplained)) % of the variance), "
                       + "limits T² \(String(format: "%.4g", p.limitT2)), SPE \(String(format: "%.4g", p.limitSPE)); "
                       + "\(String(format: "%.2f", 100 * (p.calibratedFalseAlarmRate ?? 0))) % false alarms on \(monitor.calibratedOn)")
+                for note in monitor.notes { print("note: \(note)") }
             }
             if let save { try monitor.write(to: save); print("monitor saved: \(save)") }
             if let data {
@@ -64,7 +69,10 @@ struct ProcessMonitorCommand: ParsableCommand {
                     print("  tags behind the alarms: " + outcome.diagnosis.prefix(5).map { "\($0.tag) \(String(format: "%.0f", 100 * $0.share)) %" }.joined(separator: ", "))
                 }
                 for c in outcome.charts where !c.violations.isEmpty || c.points.contains(where: \.outOfControl) {
-                    print("  \(c.chart.kind.rawValue) \(c.chart.tag): \(c.points.filter(\.outOfControl).count) points out of control, \(c.violations.count) run-rule hits")
+                    let out = c.points.filter(\.outOfControl).count
+                    let flagged = Set(c.violations.filter { $0.rule != .beyondThreeSigma }.map(\.index)).count
+                    print("  \(c.chart.kind.rawValue) \(c.chart.tag): \(out) of \(c.points.count) points outside the limits"
+                          + (c.chart.kind == .shewhart ? ", \(flagged) more flagged by the other run rules" : ""))
                 }
                 for v in outcome.rangeViolations.prefix(10) { print("  line \(v.line): \(v.message)") }
                 if outcome.rangeViolations.count > 10 { print("  … \(outcome.rangeViolations.count - 10) more out-of-range events") }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoupeProcess
+import LoupeTensor
 
 struct ProcessRecommendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "recommend",
@@ -45,8 +46,19 @@ struct ProcessRecommendCommand: ParsableCommand {
             problem.fixed = names.map { fixedNames.contains($0) }
             for (n, b) in try ProcessArguments.ranges(bound, option: "--bound") {
                 guard let i = names.firstIndex(of: n) else { throw ValidationError("--bound: '\(n)' is not an input") }
+                guard !problem.fixed[i] else { throw ValidationError("--bound: \(n) is --fixed; a fixed input stays at its current value") }
+                let input = objective.inputs[i]
                 if let lo = b.0 { problem.low[i] = lo }
                 if let hi = b.1 { problem.high[i] = hi }
+                // The model knows nothing beyond its physical range: bounds are held inside it.
+                if problem.low[i] < input.low || problem.high[i] > input.high {
+                    problem.low[i] = max(problem.low[i], input.low)
+                    problem.high[i] = min(problem.high[i], input.high)
+                    print("note: --bound \(n) reaches beyond the model's range \(input.low)…\(input.high); held inside it (no extrapolation)")
+                }
+            }
+            for (i, x) in now.enumerated() where !problem.fixed[i] && (x < problem.low[i] || x > problem.high[i]) {
+                print("note: \(names[i]) = \(x) is outside its bounds now; the recommendation moves it inside, even at a cost")
             }
             for (n, s) in try ProcessArguments.values(step, option: "--step") {
                 guard let i = names.firstIndex(of: n) else { throw ValidationError("--step: '\(n)' is not an input") }
@@ -60,7 +72,9 @@ struct ProcessRecommendCommand: ParsableCommand {
                 guard (parts[1].isEmpty || low != nil), (parts[2].isEmpty || high != nil) else { throw ValidationError("--quality '\(q)': limits must be numbers") }
                 problem.quality.append(.init(model: try ProcessModel.load(contentsOf: parts[0]), low: low, high: high))
             }
-            let rec = try SetPointOptimizer.recommend(problem)
+            var rec = try SetPointOptimizer.recommend(problem)
+            rec.model = model
+            rec.modelSha256 = SHA256.hex([UInt8](FileManager.default.contents(atPath: model) ?? Data()))
             try rec.write(to: out)
             let unit = objective.targetUnit.map { " \($0)" } ?? ""
             print("\(problem.sense.rawValue) \(objective.target): \(String(format: "%.5g", rec.predictedNow)) → \(String(format: "%.5g", rec.predictedRecommended))\(unit), "

@@ -34,11 +34,12 @@ struct ProcessSelectCommand: ParsableCommand {
             }
             for n in outcome.notes { print("note: \(n)") }
             if let csv {
-                var lines = ["rank,group,tag,spearman,mutual_information,lasso_entry,permutation_importance,stability,selected"]
-                for (k, g) in r.groups.enumerated() { for m in g.members {
-                    lines.append("\(k + 1),\(g.representative),\(m),\(g.spearman),\(g.mutualInformation),\(g.lassoEntry.map(String.init) ?? ""),\(g.permutationImportance),\(g.selectionProbability),\(g.selected)")
+                // One row per tag: its own Spearman ρ, then the group's scores (shared by its near-copies).
+                var lines = ["rank,group,tag,tag_spearman,group_mutual_information,group_lasso_entry,group_permutation_importance,group_stability,selected"]
+                for (k, g) in r.groups.enumerated() { for (m, rho) in zip(g.members, g.memberSpearman) {
+                    lines.append("\(k + 1),\(g.representative),\(m),\(rho),\(g.mutualInformation),\(g.lassoEntry.map(String.init) ?? ""),\(g.permutationImportance),\(g.selectionProbability),\(g.selected)")
                 } }
-                try (lines.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+                try OutputFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: csv)
             }
             try ProcessArguments.write(SelectWorkflow.report(outcome, settings: settings), to: html)
         }
