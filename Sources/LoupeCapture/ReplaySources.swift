@@ -70,8 +70,12 @@ public final class FolderSource: FrameSource {
     public private(set) var format: FrameFormat
     public private(set) var statistics = FrameStatistics()
     private var clock: FrameClock
-    private var tracker = SequenceTracker()
+    /// Index of the last file delivered (−1 before the first): a replay starts at 0, so even the
+    /// first frame knows how many were skipped before it.
+    private var lastIndex: Int64 = -1
     private var running = false
+    /// The last file of a non-looping replay has been delivered.
+    private var ended = false
 
     /// - Parameters:
     ///   - folder: Directory holding `.png`, `.jpg`, `.jpeg` files.
@@ -105,19 +109,29 @@ public final class FolderSource: FrameSource {
         running = true
         clock.start = MonotonicClock.seconds()
         clock.next = 0
-        tracker.reset()
+        lastIndex = -1
+        ended = false
     }
 
     public func stop() { running = false }
 
     public func withNextFrame<Result>(timeout: Double, _ body: (Frame) throws -> Result) throws -> Result? {
         guard running else { throw CaptureError.invalidArgument(source: folder, detail: "withNextFrame called before start()") }
-        guard let index = clock.wait(timeout: timeout) else { return nil }
-        if !loop && index >= UInt64(files.count) { return nil }
+        guard var index = clock.wait(timeout: timeout) else { return nil }
+        if !loop {
+            // A caller late past the end still gets the last file, carrying the count of the
+            // files it skipped, so no frame of the replay goes unaccounted for.
+            if ended { return nil }
+            if index >= UInt64(files.count - 1) {
+                index = UInt64(files.count - 1)
+                ended = true
+            }
+        }
         let raw = RawImageFrame(try ImageDecoder.decode(contentsOf: files[Int(index % UInt64(files.count))]))
         format = raw.format
         let sequence = UInt32(truncatingIfNeeded: index)
-        let dropped = tracker.record(sequence)
+        let dropped = Int(max(0, Int64(index) - lastIndex - 1))
+        lastIndex = Int64(index)
         statistics.dropped += dropped
         statistics.delivered += 1
         let timestamp = clock.start + (clock.framesPerSecond.map { Double(index) / $0 } ?? MonotonicClock.seconds() - clock.start)

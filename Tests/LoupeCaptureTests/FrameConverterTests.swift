@@ -157,6 +157,16 @@ final class ReplaySourceTests: XCTestCase {
         XCTAssertEqual(seen.map(\.1), [0, 40, 80])
         XCTAssertEqual(source.statistics.delivered, 3)
         XCTAssertThrowsError(try FolderSource(folder: folder + "/missing"))
+
+        // A caller so late that the replay clock is past the end: the last file still comes,
+        // counting the two it skipped as dropped.
+        let paced = try FolderSource(folder: folder, framesPerSecond: 1000)
+        try paced.start()
+        usleep(50_000)
+        var late: [(UInt32, Int)] = []
+        while let value = try paced.withNextFrame(timeout: 1, { ($0.sequence, $0.droppedBefore) }) { late.append(value) }
+        XCTAssertEqual(late.map(\.0), [2])
+        XCTAssertEqual(late.map(\.1), [2])
     }
 
     func testSingleImageAtAFrameRate() throws {
