@@ -143,4 +143,41 @@ final class ProcessCommandTests: XCTestCase {
         XCTAssertTrue(mes.ids.contains(record.resultId))
         mes.stop()
     }
+
+    /// Rows arriving as JSON messages on an MQTT topic: the fault's alarm goes out the same way.
+    func testFollowModeReadsRowsFromAnMQTTTopic() throws {
+        let broker = try requirePeer { try MosquittoPeer() }
+        let dir = try makeTemporaryDirectory(self, "process-follow-topic")
+        try run(["process", "monitor", "--normal", fixtures + "tep-d00.csv", "--calibrate", fixtures + "tep-d00_te.csv", "--save", dir + "/monitor.json"])
+        let mes = try MESSubscriber(port: broker.port, topics: .sparkplug(group: "loupe", station: "tep-topic"), ackResults: false)
+        try mes.link.waitConnected(timeout: 5)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try loupe())
+        process.arguments = ["process", "monitor", "--model", dir + "/monitor.json", "--follow-topic", "plant/tep", "--outbox", dir + "/alarms.sqlite",
+                             "--mqtt", "127.0.0.1:\(broker.port)", "--name", "tep-topic", "--seconds", "6"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let historian = try MQTTLink(options: .init(host: "127.0.0.1", port: broker.port, clientId: "historian"))
+        try historian.start()
+        try historian.waitConnected(timeout: 5)
+        usleep(1_500_000)  // the monitor subscribes
+        let table = try ProcessTable.load(contentsOf: fixtures + "tep-d01_te.csv")
+        for i in 0..<400 {
+            var row: [String: Double] = [:]
+            for (j, name) in table.names.enumerated() { row[name] = table.columns[j][i] }
+            _ = historian.publish(topic: "plant/tep", payload: try JSONSerialization.data(withJSONObject: row))
+        }
+        _ = historian.publish(topic: "plant/tep", payload: Data("not json".utf8))
+        process.waitUntilExit()
+        historian.stop()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("followed 400 rows"), text)
+        XCTAssertTrue(text.contains("message 401: not a JSON object"), text)
+        let alarm = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("alarm: plant/tep#") && $0.contains("over its limit") }, text)
+        XCTAssertGreaterThan(try XCTUnwrap(Int(alarm.split(separator: "#")[1].split(separator: ":")[0])), 161, "no alarm before the fault: \(alarm)")
+        XCTAssertTrue(mes.wait(distinct: 1, timeout: 10), "the MES got no alarm")
+        mes.stop()
+    }
 }

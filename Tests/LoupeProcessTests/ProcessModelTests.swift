@@ -181,6 +181,34 @@ final class ProcessModelTests: XCTestCase {
         XCTAssertGreaterThan(abs(keep.coefficients[1] - 3), 0.5, "without forgetting the old gain still weighs half")
     }
 
+    /// A physics-shaped quadratic model has exactly collinear terms; forgetting over thousands of
+    /// rows must not let the directions the data never excites blow the update up.
+    func testUpdatingACollinearFormulaWithForgettingStaysBounded() throws {
+        let table = try ProcessTable.load(contentsOf: ccpp)
+        var r = FitRequest(target: "PE")
+        r.inputs = ["AT", "V", "AP", "RH"]
+        r.monotone = ["AT": .decreasing]
+        r.terms = .quadratic
+        let model = try XCTUnwrap(FitWorkflow.makeModel(table, r).mechanistic)
+        let (x, y) = try inputsAndTarget(table, ["AT", "V", "AP", "RH"], "PE")
+        var rls = RecursiveLeastSquares(coefficients: [model.intercept] + model.terms.map(\.coefficient),
+                                        covariance: try XCTUnwrap(model.parameterCovariance), forgetting: 0.995)
+        let signs = [0] + model.terms.map(\.sign)
+        var sse = 0.0, n = 0
+        for pass in 0..<15 { for i in 0..<x.rows {
+            let e = rls.update(model.regressors(x.row(i)), y[i])
+            if pass == 14 { sse += e * e; n += 1 }
+        } }
+        let rmse = (sse / Double(n)).squareRoot()
+        let clipped = rls.projectSigns(signs)
+        let updated = model.with(coefficients: rls.coefficients)
+        let after = ((0..<x.rows).reduce(0.0) { let e = y[$1] - updated.predict(x.row($1)); return $0 + e * e } / Double(x.rows)).squareRoot()
+        print("RLS, 6,000 updates at forgetting 0.995 on a collinear formula: a-priori RMSE \(rmse) in the last pass; \(clipped) coefficients clipped to their sign, then RMSE \(after)")
+        XCTAssertLessThan(rmse, 3 * model.residualStandardDeviation)
+        XCTAssertLessThan(after, 3 * model.residualStandardDeviation)
+        for (k, s) in signs.enumerated() where s != 0 { XCTAssertGreaterThanOrEqual(Double(s) * rls.coefficients[k], 0, "term \(k) kept its sign") }
+    }
+
     func testBadModelsAndTargetsAreClearErrors() throws {
         let dir = try makeTemporaryDirectory(self, "process-bad")
         try "{not json".write(toFile: dir + "/a.json", atomically: true, encoding: .utf8)

@@ -8,6 +8,13 @@ public struct RecursiveLeastSquares: Sendable {
     public private(set) var covariance: Matrix
     public let forgetting: Double
     public private(set) var updates = 0
+    /// Upper bound on trace(P), and a small drift added to P's diagonal each step. With
+    /// forgetting below 1, rounding leaves P slightly indefinite in directions the data never
+    /// excites (collinear terms), and dividing by the forgetting factor grows those errors as
+    /// forgetting^−n until the update blows up. The drift keeps P positive definite and the bound
+    /// keeps it finite (constant-trace RLS). Both are off without forgetting.
+    public let maxTrace: Double
+    let drift: Double
 
     /// Starts from `coefficients` with inverse information `covariance`.
     public init(coefficients: [Double], covariance: Matrix, forgetting: Double = 1) {
@@ -16,6 +23,9 @@ public struct RecursiveLeastSquares: Sendable {
         self.coefficients = coefficients
         self.covariance = covariance
         self.forgetting = forgetting
+        let trace = max((0..<covariance.rows).reduce(0) { $0 + covariance[$1, $1] }, 1e-12)
+        maxTrace = forgetting < 1 ? trace * 1e4 : .infinity
+        drift = forgetting < 1 ? trace * 1e-6 / Double(max(1, covariance.rows)) : 0
     }
 
     /// Starts from the batch least-squares fit of `design` (rows of regressors) to `y`.
@@ -39,18 +49,36 @@ public struct RecursiveLeastSquares: Sendable {
         for i in 0..<n { prediction += phi[i] * coefficients[i] }
         let error = y - prediction
         for i in 0..<n { coefficients[i] += pPhi[i] / denominator * error }
-        for i in 0..<n { for j in 0..<n {
-            covariance[i, j] = (covariance[i, j] - pPhi[i] * pPhi[j] / denominator) / forgetting
-        } }
+        var trace = 0.0
+        for i in 0..<n {
+            for j in i..<n {
+                let v = (covariance[i, j] - pPhi[i] * pPhi[j] / denominator) / forgetting + (i == j ? drift : 0)
+                covariance[i, j] = v
+                covariance[j, i] = v
+            }
+            trace += covariance[i, i]
+        }
+        if trace > maxTrace {
+            let scale = maxTrace / trace
+            for k in covariance.values.indices { covariance.values[k] *= scale }
+        }
         updates += 1
         return error
     }
 
-    /// Holds sign constraints: a coefficient with sign +1 (−1) that went below (above) zero is set
-    /// to zero, the projection onto the constrained set, so a monotone model stays monotone.
-    public mutating func projectSigns(_ signs: [Int]) {
+    /// Holds sign constraints on the finished update: a coefficient with sign +1 (−1) that went
+    /// below (above) zero is set to zero, and the count returned. Apply it once, after the rows:
+    /// clipping inside the recursion fights the update, and with collinear terms (a
+    /// physics-shaped formula has some) the two feed each other until the update blows up.
+    @discardableResult
+    public mutating func projectSigns(_ signs: [Int]) -> Int {
         precondition(signs.count == coefficients.count, "RLS.projectSigns: \(signs.count) signs for \(coefficients.count) coefficients")
-        for (k, s) in signs.enumerated() where s != 0 && Double(s) * coefficients[k] < 0 { coefficients[k] = 0 }
+        var clipped = 0
+        for (k, s) in signs.enumerated() where s != 0 && Double(s) * coefficients[k] < 0 {
+            coefficients[k] = 0
+            clipped += 1
+        }
+        return clipped
     }
 
     public func predict(_ phi: [Double]) -> Double { zip(phi, coefficients).reduce(0) { $0 + $1.0 * $1.1 } }

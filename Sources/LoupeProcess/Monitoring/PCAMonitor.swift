@@ -54,7 +54,9 @@ public struct PCAMonitor: Sendable, Codable {
             let c = data.column(j)
             let mu = c.reduce(0, +) / Double(n)
             let sd = (c.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(n - 1)).squareRoot()
-            guard sd > 0, sd.isFinite else { throw ProcessDataError.unusableColumn(name: tags[j], reason: "it is constant in the normal data, so it cannot be standardised") }
+            guard sd > 1e-9 * max(1, abs(mu)), sd.isFinite else {
+                throw ProcessDataError.unusableColumn(name: tags[j], reason: "it is constant in the normal data, so it cannot be standardised")
+            }
             mean[j] = mu
             scale[j] = sd
         }

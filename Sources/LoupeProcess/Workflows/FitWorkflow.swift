@@ -74,7 +74,7 @@ public enum FitWorkflow {
             }
             let outside = c.filter { !range.contains($0) }.count
             if outside > 0 {
-                notes.append("\(outside) rows have \(table.names[j]) outside its physical range \(range.lowerBound)…\(range.upperBound); the model's shape (and any constraint) holds only inside it")
+                notes.append("\(outside) row\(outside == 1 ? " has" : "s have") \(table.names[j]) outside its physical range \(range.lowerBound)…\(range.upperBound); the model's shape (and any constraint) holds only inside it")
             }
             inputs.append(ModelInput(name: table.names[j], low: range.lowerBound, high: range.upperBound, unit: table.units[j],
                                      monotone: request.monotone[table.names[j]] ?? .free))
@@ -86,7 +86,7 @@ public enum FitWorkflow {
     public static func makeModel(_ table: ProcessTable, _ request: FitRequest) throws -> ProcessModel {
         let (x, y, inputs, notes, targetIndex) = try prepare(table, request)
         var model = try makeFitter(request, inputs: inputs, targetUnit: table.units[targetIndex], source: table.source)(x, y, nil)
-        model.metadata.notes = notes
+        model.metadata.notes = notes + model.metadata.notes
         return model
     }
 
@@ -105,7 +105,6 @@ public enum FitWorkflow {
         var model = try fitter(x, y, summary.rmse)
         model.metadata.validation = summary
         model.metadata.rows = y.count
-        model.metadata.notes = notes
         // Where the data alone would slope against a constraint, say so (the model holds the constraint).
         if request.kind != .boostedTrees {
             let free = try MechanisticFit.fit(x: x, y: y, inputs: inputs.map { var i = $0; i.monotone = .free; return i }, target: request.target,
@@ -116,6 +115,8 @@ public enum FitWorkflow {
                 }
             }
         }
+        notes += model.metadata.notes
+        model.metadata.notes = notes
         let curves = try EffectCurves.compute(model, data: x)
         return FitOutcome(model: model, validation: summary, actual: y, outOfSplit: outOfSplit, curves: curves, inputData: x, notes: notes)
     }
@@ -130,7 +131,9 @@ public enum FitWorkflow {
             case .mechanistic:
                 let ridge = request.autoRidge ? try chooseRidge(x: x, y: y, inputs: inputs, request) : request.ridge
                 let m = try MechanisticFit.fit(x: x, y: y, inputs: inputs, target: request.target, terms: request.terms, ridge: ridge)
-                return ProcessModel(mechanistic: m, targetUnit: targetUnit, metadata: metadata)
+                var model = ProcessModel(mechanistic: m, targetUnit: targetUnit, metadata: metadata)
+                if request.autoRidge { model.metadata.notes.append("ridge \(ridge), chosen by 5-fold cross-validation") }
+                return model
             case .refined:
                 let ridge = request.autoRidge ? try chooseRidge(x: x, y: y, inputs: inputs, request) : request.ridge
                 let m = try MechanisticFit.fit(x: x, y: y, inputs: inputs, target: request.target, terms: request.terms, ridge: ridge)
@@ -148,7 +151,7 @@ public enum FitWorkflow {
 
     /// The ridge penalty (from 10⁻³ to 10³) with the lowest 5-fold cross-validated error on these rows.
     static func chooseRidge(x: Matrix, y: [Double], inputs: [ModelInput], _ request: FitRequest) throws -> Double {
-        let grid = (0...12).map { pow(10, -3 + 0.5 * Double($0)) }
+        let grid = [0] + (0...12).map { pow(10, -3 + 0.5 * Double($0)) }
         let splits = CrossValidation.kFold(rows: y.count, k: min(5, y.count), seed: request.seed &+ 17)
         var best = (Double.infinity, request.ridge)
         for ridge in grid {

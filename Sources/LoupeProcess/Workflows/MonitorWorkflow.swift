@@ -75,13 +75,15 @@ public enum MonitorWorkflow {
     public static func build(normal: ProcessTable, calibration: ProcessTable?, _ request: MonitorRequest) throws -> MonitorModel {
         var notes: [String] = []
         var tags = request.tags
+        // Without a calibration run, the fit sees only the first two thirds of the rows.
+        let fitShare = calibration == nil ? normal.rowCount * 2 / 3 : normal.rowCount
         if tags.isEmpty {
             for (j, column) in normal.columns.enumerated() {
-                let values = column.filter(\.isFinite)
-                if values.count < normal.rowCount / 2 {
+                let values = column[..<fitShare].filter(\.isFinite)
+                if values.count < fitShare / 2 {
                     notes.append("\(normal.names[j]) left out: missing in more than half the normal rows")
-                } else if values.min() == values.max() {
-                    notes.append("\(normal.names[j]) left out: constant in the normal data")
+                } else if values.max()! - values.min()! <= 1e-9 * max(1, abs(values[0])) {
+                    notes.append("\(normal.names[j]) left out: constant in the normal data\(calibration == nil ? " the monitor is fitted on" : "")")
                 } else { tags.append(normal.names[j]) }
             }
         }

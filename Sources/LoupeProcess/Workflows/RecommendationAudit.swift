@@ -50,6 +50,8 @@ public struct RecommendationAudit {
         encoder.outputFormatting = [.sortedKeys]
         var line = try encoder.encode(entry)
         line.append(0x0A)
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         guard fd >= 0 else { throw ModelFitError("\(path): cannot open the audit trail for appending (errno \(errno))") }
         defer { close(fd) }

@@ -31,14 +31,15 @@ struct FollowRun {
         /// Which univariate and range alarms are active (an alarm is raised once per episode).
         var active = Set<String>()
         var rows = 0, alarms = 0
-        func raise(_ key: String, _ whereFrom: String, _ what: String, defectClass: String, score: Double) throws {
+        /// An alarm record: `score` is the alarmed value and `threshold` the limit it crossed.
+        func raise(_ key: String, _ whereFrom: String, _ what: String, defectClass: String, score: Double, threshold: Double = 1) throws {
             guard !active.contains(key) else { return }
             active.insert(key)
             alarms += 1
             print("alarm: \(whereFrom): \(what)")
             let record = ResultRecord(jobId: "process-monitor", partId: whereFrom, station: name, modelId: "process-monitor",
                                       modelSha256: "", recipeId: monitor.trainedOn, processingTimesMs: [:], verdict: .reject,
-                                      defectClass: defectClass, score: score, threshold: 1)
+                                      defectClass: defectClass, score: score, threshold: threshold)
             if let publisher { try publisher.submit(record) } else if let outbox { try outbox.enqueue(record) }
         }
         func clear(_ key: String, _ whereFrom: String) {
@@ -50,7 +51,8 @@ struct FollowRun {
             for limit in monitor.ranges {
                 let v = values[limit.tag] ?? .nan
                 if let why = limit.violation(v) {
-                    try raise("range \(limit.tag)", whereFrom, why, defectClass: "process-alarm range: \(limit.tag)", score: v.isFinite ? v : 0)
+                    try raise("range \(limit.tag)", whereFrom, why, defectClass: "process-alarm range: \(limit.tag)", score: v.isFinite ? v : .nan,
+                              threshold: (v.isFinite && limit.low.map { v < $0 } == true ? limit.low : limit.high) ?? .nan)
                 } else { clear("range \(limit.tag)", whereFrom) }
             }
             for k in charts.indices {
@@ -60,7 +62,8 @@ struct FollowRun {
                 if point.outOfControl || !rules.isEmpty {
                     let why = point.outOfControl ? "outside its limits (\(String(format: "%.4g", point.value)))" : rules.map(\.description).joined(separator: "; ")
                     try raise(key, whereFrom, "\(chart.kind.rawValue.uppercased()) chart of \(chart.tag): \(why)",
-                              defectClass: "process-alarm \(chart.kind.rawValue): \(chart.tag)", score: point.value)
+                              defectClass: "process-alarm \(chart.kind.rawValue): \(chart.tag)", score: point.value,
+                              threshold: point.value < point.lower ? point.lower : point.upper)
                 } else { clear(key, whereFrom) }
             }
             let row = monitor.pca.tags.map { values[$0] ?? .nan }
@@ -68,6 +71,7 @@ struct FollowRun {
             if p.alarm && !inAlarm {
                 let stat = p.spe / monitor.pca.limitSPE >= p.t2 / monitor.pca.limitT2 ? "SPE" : "T2"
                 let tags = p.topTags.map { "\($0.tag) \(Int(100 * $0.share))%" }.joined(separator: ", ")
+                // Score: the statistic over its limit, as a ratio (above 1 is an alarm).
                 try raise("pca", whereFrom, "\(stat) over its limit (T² \(String(format: "%.4g", p.t2)), SPE \(String(format: "%.4g", p.spe))); tags: \(tags)",
                           defectClass: "process-alarm \(stat): \(p.topTags.map(\.tag).joined(separator: ", "))",
                           score: max(p.t2 / monitor.pca.limitT2, p.spe / monitor.pca.limitSPE))

@@ -12,7 +12,7 @@ struct ProcessCommand: ParsableCommand {
         Start here (docs/process.md walks through each):
           loupe process report plant.csv                          what is in the file; bad cells by line
           loupe process select plant.csv --target steam           the few tags that drive a target
-          loupe process fit plant.csv --target PE --inputs AT,V,AP,RH --monotone AT=-,V=- --out pe.json
+          loupe process fit plant.csv --target PE --inputs AT,V,AP,RH --monotone AT=- --out pe.json [--kind trees|refined]
           loupe process predict pe.json new.csv                   predictions with uncertainty
           loupe process update pe.json recent.csv --forgetting 0.99 --out pe2.json
           loupe process monitor --normal normal.csv --data today.csv
@@ -97,7 +97,7 @@ struct ProcessReportCommand: ParsableCommand {
             let profile = try DataProfile.build(path: data, groupThreshold: groupThreshold)
             let bad = profile.tags.reduce(0) { $0 + $1.bad }
             print("\(data): \(profile.rows) rows, \(profile.tags.count) numeric tags\(profile.timeColumn.map { ", time in '\($0)'" } ?? ""), "
-                  + "\(bad) bad cells, \(profile.tags.filter(\.isConstant).count) constant, \(profile.correlatedGroups.count) correlated groups "
+                  + "\(bad) bad cell\(bad == 1 ? "" : "s"), \(profile.tags.filter(\.isConstant).count) constant, \(profile.correlatedGroups.count) correlated group\(profile.correlatedGroups.count == 1 ? "" : "s") "
                   + String(format: "(%.2f s, peak memory %.1f MB)", profile.seconds, peakResidentMegabytes()))
             for cell in profile.badCells.prefix(10) { print("  bad cell: \(cell)") }
             if bad > 10 { print("  … \(bad - 10) more bad cells (see the report)") }

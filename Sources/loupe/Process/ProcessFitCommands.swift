@@ -114,7 +114,7 @@ struct ProcessPredictCommand: ParsableCommand {
 
 struct ProcessUpdateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "update",
-        abstract: "Update a physics-shaped model on new rows by recursive least squares with a forgetting factor, so it follows the plant.")
+        abstract: "Update the formula of a mechanistic or refined model on new rows by recursive least squares with a forgetting factor, so it follows the plant.")
     @Argument(help: "Model file (mechanistic).") var model: String
     @Argument(help: "CSV of new rows, oldest first.") var data: String
     @Option(help: "Forgetting factor in (0, 1]: 1 keeps every row's weight, 0.99 forgets with a ~100-row memory.") var forgetting = 0.995
@@ -133,7 +133,7 @@ struct ProcessUpdateCommand: ParsableCommand {
             if formula.parameterCovariance == nil { for k in 0..<cov.rows { cov[k, k] = 1e3 } }
             var rls = RecursiveLeastSquares(coefficients: [formula.intercept] + formula.terms.map(\.coefficient), covariance: cov,
                                             forgetting: forgetting)
-            // Constrained terms keep their sign: each update is projected back onto it.
+            // Constrained terms keep their sign: the finished update is held to it.
             let signs = [0] + formula.terms.map(\.sign)
             var sse = 0.0, n = 0
             for i in 0..<table.rowCount {
@@ -141,18 +141,19 @@ struct ProcessUpdateCommand: ParsableCommand {
                 let y = table.columns[target][i]
                 guard x.allSatisfy(\.isFinite), y.isFinite else { continue }
                 let e = rls.update(formula.regressors(x), y)
-                rls.projectSigns(signs)
                 sse += e * e
                 n += 1
             }
             guard n > 0 else { throw ProcessDataError.tooFewRows(operation: "updating \(m.target)", rows: 0, needed: 1) }
+            let clipped = rls.projectSigns(signs)
             var updated = formula.with(coefficients: rls.coefficients)
             updated.parameterCovariance = rls.covariance
             m.mechanistic = updated
             m.metadata.notes.append("updated by RLS (forgetting \(forgetting)) on \(n) rows of \(data) at \(ISO8601DateFormatter().string(from: Date())); the validation above is the original fit's")
             m.metadata.rows += n
             try m.write(to: out)
-            print("\(m.target): updated on \(n) rows; a-priori RMSE " + String(format: "%.4g", (sse / Double(n)).squareRoot()) + "; model: \(out)")
+            print("\(m.target): updated on \(n) rows; a-priori RMSE " + String(format: "%.4g", (sse / Double(n)).squareRoot())
+                  + (clipped > 0 ? "; \(clipped) coefficient\(clipped == 1 ? "" : "s") held to \(clipped == 1 ? "its" : "their") sign" : "") + "; model: \(out)")
         }
     }
 }

@@ -13,10 +13,10 @@ struct ProcessMonitorCommand: ParsableCommand {
           loupe process monitor --model monitor.json --follow today.csv --outbox alarms.sqlite [--mqtt 127.0.0.1:1883]
         """)
     @Option(help: "Normal operating data to build the monitor from.") var normal: String?
-    @Option(help: "A second normal run to calibrate the limits on (default: --normal itself).") var calibrate: String?
+    @Option(help: "A second normal run to calibrate the limits on (default: the last third of --normal, held out from the fit).") var calibrate: String?
     @Option(help: "A monitor saved with --save (instead of --normal).") var model: String?
     @Option(help: "Data to monitor.") var data: String?
-    @Option(help: "Tags to monitor (default: every numeric tag with values).") var tags: String?
+    @Option(help: "Tags to monitor (default: every numeric tag that varies and has values in most normal rows).") var tags: String?
     @Option(help: "Lagged rows per row (dynamic PCA; 0 = plain PCA).") var lags = 2
     @Option(help: "Components (default: the fewest holding --variance of the variance).") var components: Int?
     @Option(help: "Variance share the components hold.") var variance = 0.4857
@@ -70,7 +70,8 @@ struct ProcessMonitorCommand: ParsableCommand {
                 }
                 for c in outcome.charts where !c.violations.isEmpty || c.points.contains(where: \.outOfControl) {
                     let out = c.points.filter(\.outOfControl).count
-                    let flagged = Set(c.violations.filter { $0.rule != .beyondThreeSigma }.map(\.index)).count
+                    let outside = Set(c.points.indices.filter { c.points[$0].outOfControl })
+                    let flagged = Set(c.violations.map(\.index)).subtracting(outside).count
                     print("  \(c.chart.kind.rawValue) \(c.chart.tag): \(out) of \(c.points.count) points outside the limits"
                           + (c.chart.kind == .shewhart ? ", \(flagged) more flagged by the other run rules" : ""))
                 }

@@ -46,7 +46,7 @@ struct ProcessRecommendCommand: ParsableCommand {
             problem.fixed = names.map { fixedNames.contains($0) }
             for (n, b) in try ProcessArguments.ranges(bound, option: "--bound") {
                 guard let i = names.firstIndex(of: n) else { throw ValidationError("--bound: '\(n)' is not an input") }
-                guard !problem.fixed[i] else { throw ValidationError("--bound: \(n) is --fixed; a fixed input stays at its current value") }
+                guard !problem.fixed[i] else { throw ModelFitError("--bound: \(n) is --fixed; a fixed input stays at its current value") }
                 let input = objective.inputs[i]
                 if let lo = b.0 { problem.low[i] = lo }
                 if let hi = b.1 { problem.high[i] = hi }
@@ -56,6 +56,9 @@ struct ProcessRecommendCommand: ParsableCommand {
                     problem.high[i] = min(problem.high[i], input.high)
                     print("note: --bound \(n) reaches beyond the model's range \(input.low)…\(input.high); held inside it (no extrapolation)")
                 }
+            }
+            for (i, x) in now.enumerated() where problem.fixed[i] && (x < objective.inputs[i].low || x > objective.inputs[i].high) {
+                print("note: \(names[i]) = \(x) (fixed) is outside the model's range \(objective.inputs[i].low)…\(objective.inputs[i].high): the predictions extrapolate")
             }
             for (i, x) in now.enumerated() where !problem.fixed[i] && (x < problem.low[i] || x > problem.high[i]) {
                 print("note: \(names[i]) = \(x) is outside its bounds now; the recommendation moves it inside, even at a cost")
