@@ -138,8 +138,10 @@ struct ProcessUpdateCommand: ParsableCommand {
             var sse = 0.0, n = 0
             for i in 0..<table.rowCount {
                 let x = inputs.map { table.columns[$0][i] }
-                let y = table.columns[target][i]
+                var y = table.columns[target][i]
                 guard x.allSatisfy(\.isFinite), y.isFinite else { continue }
+                // A refined model's formula follows what its trees leave.
+                if m.kind == .refined, let trees = m.trees { y -= try trees.predict(Matrix(rows: 1, columns: x.count, values: x))[0] }
                 let e = rls.update(formula.regressors(x), y)
                 sse += e * e
                 n += 1
