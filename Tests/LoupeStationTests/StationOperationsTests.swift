@@ -354,6 +354,11 @@ extension StationOperationsTests {
         XCTAssertTrue(waitUntil(30) { wanted.isSubset(of: mes.ids) },
                       "results stored before the kill never reached the MES: \(wanted.subtracting(mes.ids).count) of \(wanted.count); \(secondLog())")
         XCTAssertTrue(waitUntil(10) { mes.distinct >= wanted.count + 20 }, "the restarted station is not deciding: \(secondLog())")
+        // Every result unacknowledged at the kill is re-sent, marked replayed (the re-send can
+        // trail the new results when the machine is busy).
+        let unacknowledgedIds = Set(storedAtKill.filter { $0.ackedAt == nil }.map(\.resultId))
+        XCTAssertTrue(waitUntil(20) { unacknowledgedIds.isSubset(of: mes.replayed) },
+                      "replayed \(mes.replayed.intersection(unacknowledgedIds).count) of \(unacknowledgedIds.count) unacknowledged at the kill: \(secondLog())")
         kill(second.processIdentifier, SIGTERM)
         second.waitUntilExit()
         XCTAssertEqual(second.terminationStatus, 0, secondLog())

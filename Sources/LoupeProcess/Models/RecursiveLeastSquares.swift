@@ -97,3 +97,54 @@ extension MechanisticModel {
         return m
     }
 }
+
+/// The information an exponentially weighted least-squares fit carries — `G = Σ λ^age φφᵀ` and
+/// `b = Σ λ^age φ y`, starting from a prior (the original fit's) — updated row by row in O(p²),
+/// and solved with sign constraints held exactly (non-negative least squares on a square root of
+/// `G`). Where RLS tracks the unconstrained answer, this gives the constrained one a monotone
+/// model needs: with `forgetting` 1 and the prior from the batch fit, the batch constrained fit
+/// on all rows.
+public struct WeightedInformation: Sendable {
+    public private(set) var gram: Matrix
+    public private(set) var moment: [Double]
+    public let forgetting: Double
+
+    /// Starts from a prior: the original fit's coefficients and the inverse of its parameter
+    /// covariance (`(ΦᵀΦ)⁻¹` without the residual variance).
+    public init(prior coefficients: [Double], covariance: Matrix, forgetting: Double) throws {
+        gram = try LinearAlgebra.pseudoInverseSymmetric(covariance)
+        moment = gram.times(coefficients)
+        self.forgetting = forgetting
+    }
+
+    public mutating func update(_ phi: [Double], _ y: Double) {
+        let n = phi.count
+        for i in 0..<n {
+            for j in 0..<n { gram[i, j] = forgetting * gram[i, j] + phi[i] * phi[j] }
+            moment[i] = forgetting * moment[i] + phi[i] * y
+        }
+    }
+
+    /// The coefficients minimising the weighted squared error with `signs` held
+    /// (+1: ≥ 0, −1: ≤ 0, 0: free).
+    public func solve(signs: [Int]) throws -> [Double] {
+        let (values, vectors) = try LinearAlgebra.symmetricEigen(gram)
+        let n = gram.rows
+        let keep = (0..<n).filter { values[$0] > (values.first ?? 0) * 1e-12 }
+        // G = Rᵀ R with R = diag(√s) Vᵀ; the target r solves Rᵀ r = b in the range of G.
+        var r = Matrix(rows: keep.count, columns: n)
+        var target = [Double](repeating: 0, count: keep.count)
+        for (row, k) in keep.enumerated() {
+            let root = values[k].squareRoot()
+            var projection = 0.0
+            for i in 0..<n {
+                r[row, i] = root * vectors[i, k] * (signs[i] < 0 ? -1 : 1)
+                projection += vectors[i, k] * moment[i]
+            }
+            target[row] = projection / root
+        }
+        var theta = try NonNegativeLeastSquares.solve(r, target, nonNegative: signs.map { $0 != 0 })
+        for i in 0..<n where signs[i] < 0 { theta[i] = -theta[i] }
+        return theta
+    }
+}

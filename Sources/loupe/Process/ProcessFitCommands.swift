@@ -115,7 +115,7 @@ struct ProcessPredictCommand: ParsableCommand {
 struct ProcessUpdateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "update",
         abstract: "Update the formula of a mechanistic or refined model on new rows by recursive least squares with a forgetting factor, so it follows the plant.")
-    @Argument(help: "Model file (mechanistic).") var model: String
+    @Argument(help: "Model file (mechanistic or refined).") var model: String
     @Argument(help: "CSV of new rows, oldest first.") var data: String
     @Option(help: "Forgetting factor in (0, 1]: 1 keeps every row's weight, 0.99 forgets with a ~100-row memory.") var forgetting = 0.995
     @Option(help: "Updated model file.") var out: String
@@ -133,8 +133,10 @@ struct ProcessUpdateCommand: ParsableCommand {
             if formula.parameterCovariance == nil { for k in 0..<cov.rows { cov[k, k] = 1e3 } }
             var rls = RecursiveLeastSquares(coefficients: [formula.intercept] + formula.terms.map(\.coefficient), covariance: cov,
                                             forgetting: forgetting)
-            // Constrained terms keep their sign: the finished update is held to it.
+            // RLS tracks the a-priori error row by row; the coefficients written are the weighted
+            // least-squares answer over the same rows with every sign constraint held exactly.
             let signs = [0] + formula.terms.map(\.sign)
+            var information = try WeightedInformation(prior: rls.coefficients, covariance: cov, forgetting: forgetting)
             var sse = 0.0, n = 0
             for i in 0..<table.rowCount {
                 let x = inputs.map { table.columns[$0][i] }
@@ -143,19 +145,20 @@ struct ProcessUpdateCommand: ParsableCommand {
                 // A refined model's formula follows what its trees leave.
                 if m.kind == .refined, let trees = m.trees { y -= try trees.predict(Matrix(rows: 1, columns: x.count, values: x))[0] }
                 let e = rls.update(formula.regressors(x), y)
+                information.update(formula.regressors(x), y)
                 sse += e * e
                 n += 1
             }
             guard n > 0 else { throw ProcessDataError.tooFewRows(operation: "updating \(m.target)", rows: 0, needed: 1) }
-            let clipped = rls.projectSigns(signs)
-            var updated = formula.with(coefficients: rls.coefficients)
+            let coefficients = signs.contains { $0 != 0 } ? try information.solve(signs: signs) : rls.coefficients
+            var updated = formula.with(coefficients: coefficients)
             updated.parameterCovariance = rls.covariance
             m.mechanistic = updated
             m.metadata.notes.append("updated by RLS (forgetting \(forgetting)) on \(n) rows of \(data) at \(ISO8601DateFormatter().string(from: Date())); the validation above is the original fit's")
             m.metadata.rows += n
             try m.write(to: out)
             print("\(m.target): updated on \(n) rows; a-priori RMSE " + String(format: "%.4g", (sse / Double(n)).squareRoot())
-                  + (clipped > 0 ? "; \(clipped) coefficient\(clipped == 1 ? "" : "s") held to \(clipped == 1 ? "its" : "their") sign" : "") + "; model: \(out)")
+                  + (signs.contains { $0 != 0 } ? "; constraints held exactly in the final fit" : "") + "; model: \(out)")
         }
     }
 }
