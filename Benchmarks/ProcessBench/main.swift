@@ -20,16 +20,11 @@ while k < CommandLine.arguments.count {
 guard let data = arguments["data"], let out = arguments["out"] else { fatalError("--data and --out are required") }
 let peers = arguments["peers"].flatMap { FileManager.default.contents(atPath: $0) }.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
 let tepPeer = arguments["tep-peer"].flatMap { FileManager.default.contents(atPath: $0) }.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
-var results: [String: Any] = ["quick": quick, "cpu": cpuModel(), "date": ISO8601DateFormatter().string(from: Date())]
+var results: [String: Any] = ["quick": quick, "cpu": CPUDescription.current.json, "host_cores": ProcessInfo.processInfo.activeProcessorCount,
+                               "date": ISO8601DateFormatter().string(from: Date())]
+print("CPU: \(CPUDescription.current.summary), \(ProcessInfo.processInfo.activeProcessorCount) cores")
 func say(_ s: String) { print(s); fflush(stdout) }
 func elapsed(_ body: () throws -> Void) rethrows -> Double { let t = Date(); try body(); return Date().timeIntervalSince(t) }
-
-/// The CPU model and its widest vector ISA, as /proc/cpuinfo says.
-func cpuModel() -> String {
-    let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-    let name = info.split(separator: "\n").first { $0.hasPrefix("model name") }.map { String($0.split(separator: ":", maxSplits: 1)[1]).trimmingCharacters(in: .whitespaces) } ?? "unknown"
-    return name + (info.contains(" avx512f") ? " (AVX-512)" : (info.contains(" avx2") ? " (AVX2)" : ""))
-}
 
 func peer(_ path: [String], in object: [String: Any] = peers) -> Any? {
     var node: Any? = object
@@ -109,14 +104,9 @@ func fiveByTwo(_ request: FitRequest) throws -> (rmse: Double, mae: Double, seco
     let seconds = try elapsed {
         for t in sheets {
             let (x, y) = try matrices(t)
-            let splits = CrossValidation.halves(Array(0..<y.count))
-            var r = request
-            r.validation = .kFold(2)
-            for s in splits {
+            for s in CrossValidation.halves(Array(0..<y.count)) {
                 let table = ProcessTable(names: inputNames + ["PE"], columns: (0..<4).map { j in s.train.map { x[$0, j] } } + [s.train.map { y[$0] }])
-                var fit = r
-                fit.validation = .kFold(2)
-                let model = try FitWorkflow.makeModel(table, fit)
+                let model = try FitWorkflow.makeModel(table, request)
                 let predicted = try model.predict(x.selectingRows(s.test))
                 var sse = 0.0
                 for (k, i) in s.test.enumerated() { let e = y[i] - predicted[k]; sse += e * e; sae += abs(e) }
@@ -204,8 +194,8 @@ say(String(format: "  stability over %d subsamples of 80 %%: Jaccard mean %.3f, 
 say("== Selection: CCPP with 1,000 decoy columns")
 let (cx, cy) = try matrices(sheets[0])
 var decoyRng = SplitMix64(seed: 42)
-func u() -> Double { Double(decoyRng.next() >> 11) * 0x1p-53 }
-func normal() -> Double { (-2 * log1p(-u())).squareRoot() * cos(2 * .pi * u()) }
+func u() -> Double { decoyRng.unitDouble() }
+func normal() -> Double { decoyRng.normalDouble() }
 var decoyColumns: [[Double]] = (0..<4).map { cx.column($0) }
 for i in 0..<600 { decoyColumns.append((0..<cy.count).map { _ in i % 2 == 0 ? normal() : exp(0.5 * normal()) }) }
 for c in 0..<40 {
@@ -282,7 +272,7 @@ results["tep"] = tep
 say("== Recommendation: maximise PE with the physics-shaped model; AT, RH fixed (weather), V ±5, AP ±3")
 let objective = try FitWorkflow.makeModel(sheets[0], physics)
 var rng = SplitMix64(seed: 77)
-let starts = (0..<(quick ? 100 : 1000)).map { _ in objective.inputs.map { $0.low + ($0.high - $0.low) * Double(rng.next() >> 11) * 0x1p-53 } }
+let starts = (0..<(quick ? 100 : 1000)).map { _ in objective.inputs.map { $0.low + ($0.high - $0.low) * rng.unitDouble() } }
 var violations = 0
 var objectives: [Double] = []
 let steps: [Double?] = [nil, 5, 3, nil]

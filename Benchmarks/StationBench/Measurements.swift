@@ -6,19 +6,6 @@ import LoupeModel
 import LoupeStation
 import LoupeTensor
 
-/// The CPU as /proc/cpuinfo names it, with its widest vector ISA (a virtual machine often says
-/// only "AMD EPYC"; results from different machines are not comparable).
-func cpuModel() -> String {
-    let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-    func field(_ name: String) -> String? {
-        info.split(separator: "\n").first { $0.hasPrefix(name) }.flatMap { $0.split(separator: ":", maxSplits: 1).last }
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-    }
-    let flags = Set((field("flags") ?? "").split(separator: " "))
-    let isa = flags.contains("avx512f") ? "AVX-512" : flags.contains("avx2") && flags.contains("fma") ? "AVX2+FMA" : "no AVX2"
-    return "\(field("model name") ?? "unknown") (\(isa))"
-}
-
 func rounded(_ value: Double?) -> Any { value.map { ($0 * 1000).rounded() / 1000 } ?? NSNull() }
 
 /// Resident memory of this process, megabytes (/proc/self/status VmRSS).

@@ -37,8 +37,8 @@ let soakMinutes = Double(option("--soak-minutes", args) ?? "") ?? 30
 do {
     let plc = try PLCPeer(repo: repo)
     var report: [String: Any] = ["rate_fps": rate, "seconds_per_model": seconds, "command": "make bench-station",
-                                 "host_cores": ProcessInfo.processInfo.activeProcessorCount, "cpu_model": cpuModel()]
-    print("CPU: \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+                                 "host_cores": ProcessInfo.processInfo.activeProcessorCount, "cpu_model": CPUDescription.current.summary]
+    print("CPU: \(CPUDescription.current.summary), \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
     // 1–2. Line rate, both models, beside the engine alone.
     var rows: [[String: Any]] = []

@@ -29,6 +29,17 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     @inlinable
     public mutating func uniform(_ low: Float, _ high: Float) -> Float { low + (high - low) * uniform() }
 
+    /// Uniform in [0, 1) as a double, 53 random bits.
+    @inlinable
+    public mutating func unitDouble() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+    /// Standard normal as a double (Box–Muller on two 53-bit uniforms).
+    @inlinable
+    public mutating func normalDouble() -> Double {
+        let u1 = unitDouble(), u2 = unitDouble()
+        return (-2 * log1p(-u1)).squareRoot() * cos(2 * .pi * u2)
+    }
+
     /// Standard normal (Box–Muller).
     @inlinable
     public mutating func normal() -> Float {

@@ -46,9 +46,8 @@ struct MESCommand: ParsableCommand {
         var ackMode = "puback"
 
         func link(clientSuffix: String = "") throws -> MESPublisher.Config {
-            let parts = broker.split(separator: ":")
-            guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--broker must be host:port, got \(broker)") }
-            var o = MQTTLink.Options(host: String(parts[0]), port: port, clientId: "loupe-\(station)\(clientSuffix)")
+            let (host, port) = try endpoint(broker, option: "--broker")
+            var o = MQTTLink.Options(host: host, port: port, clientId: "loupe-\(station)\(clientSuffix)")
             o.username = username
             o.password = password ?? ProcessInfo.processInfo.environment["LOUPE_MQTT_PASSWORD"]
             if let tlsCA { o.tls = .init(caFile: tlsCA) }
@@ -116,9 +115,8 @@ struct MESCommand: ParsableCommand {
         var timeoutMs = 200
 
         func run() throws {
-            let parts = plc.split(separator: ":")
-            guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--plc must be host:port, got \(plc)") }
-            var config = RejectController.Config(plcHost: String(parts[0]), plcPort: port)
+            let (host, port) = try endpoint(plc, option: "--plc")
+            var config = RejectController.Config(plcHost: host, plcPort: port)
             config.unit = unit
             config.rejectRegister = register
             config.requestTimeoutMs = timeoutMs

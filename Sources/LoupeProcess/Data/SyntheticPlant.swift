@@ -16,8 +16,8 @@ public struct SyntheticPlant: Sendable {
 
     public static func generate(rows n: Int = 3000, tags p: Int = 1000, drivers: Int = 30, noise sigma: Double = 2.3, seed: UInt64 = 1) -> SyntheticPlant {
         var rng = SplitMix64(seed: seed)
-        func u() -> Double { Double(rng.next() >> 11) * 0x1p-53 }
-        func normal() -> Double { (-2 * log1p(-u())).squareRoot() * cos(2 * .pi * u()) }
+        func u() -> Double { rng.unitDouble() }
+        func normal() -> Double { rng.normalDouble() }
         func normals() -> [Double] { (0..<n).map { _ in normal() } }
         var columns: [[Double]] = [], roles: [Role] = [], driverOf: [Int?] = []
         let d = (0..<drivers).map { _ in normals() }

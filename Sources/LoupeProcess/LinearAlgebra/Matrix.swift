@@ -90,3 +90,19 @@ public struct Matrix: Sendable, Equatable {
         return out
     }
 }
+
+/// Saved in model and monitor files as its shape and row-major values.
+extension Matrix: Codable {
+    enum CodingKeys: String, CodingKey { case rows, columns, values }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(rows: try c.decode(Int.self, forKey: .rows), columns: try c.decode(Int.self, forKey: .columns),
+                  values: try c.decode([Double].self, forKey: .values))
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(rows, forKey: .rows)
+        try c.encode(columns, forKey: .columns)
+        try c.encode(values, forKey: .values)
+    }
+}

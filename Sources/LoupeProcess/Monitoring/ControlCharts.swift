@@ -35,46 +35,16 @@ public struct ControlChart: Sendable, Codable {
         public var outOfControl: Bool { value > upper || value < lower }
     }
 
-    /// The chart over `values` (NaN values carry the previous state and plot as NaN).
+    /// The chart over `values` (a NaN value carries the previous state and plots as NaN, with no limits).
     public func points(_ values: [Double]) -> [Point] {
-        var out: [Point] = []
-        out.reserveCapacity(values.count)
-        switch kind {
-        case .shewhart:
-            for x in values { out.append(Point(value: x, lower: centre - width * sigma, upper: centre + width * sigma)) }
-        case .ewma:
-            var z = centre, t = 0
-            for x in values {
-                guard x.isFinite else { out.append(Point(value: .nan, lower: -.infinity, upper: .infinity)); continue }
-                t += 1
-                z = lambda * x + (1 - lambda) * z
-                let factor = (lambda / (2 - lambda) * (1 - pow1m(lambda, 2 * t))).squareRoot()
-                out.append(Point(value: z, lower: centre - width * sigma * factor, upper: centre + width * sigma * factor))
-            }
-        case .cusum:
-            // Plotted as the larger one-sided sum, signed: + for an upward shift, − for a downward.
-            var high = 0.0, low = 0.0
-            for x in values {
-                guard x.isFinite else { out.append(Point(value: .nan, lower: -.infinity, upper: .infinity)); continue }
-                let z = (x - centre) / sigma
-                high = max(0, high + z - k)
-                low = max(0, low - z - k)
-                out.append(Point(value: high >= low ? high : -low, lower: -h, upper: h))
-            }
-        }
-        return out
-    }
-
-    private func pow1m(_ lambda: Double, _ n: Int) -> Double {
-        var r = 1.0, b = 1 - lambda, e = n
-        while e > 0 { if e & 1 == 1 { r *= b }; b *= b; e >>= 1 }
-        return r
+        var stream = Stream(self)
+        return values.map { stream.point($0) ?? Point(value: .nan, lower: -.infinity, upper: .infinity) }
     }
 }
 
 extension ControlChart {
-    /// The chart fed one value at a time (follow mode): the same points as ``points(_:)`` on the
-    /// whole run, and for a Shewhart chart the run rules over the last 15 values.
+    /// The chart fed one value at a time: ``points(_:)`` runs it over a whole run, follow mode row
+    /// by row, where `push` also gives the run rules a Shewhart chart's latest 15 values complete.
     public struct Stream: Sendable {
         public let chart: ControlChart
         private var z: Double
@@ -87,24 +57,29 @@ extension ControlChart {
             z = chart.centre
         }
 
-        /// The next point and the run rules it completes (nil for a missing value).
-        public mutating func push(_ x: Double) -> (point: Point, rules: [RunRule])? {
+        /// The next point (nil for a missing value, which leaves the state as it was).
+        public mutating func point(_ x: Double) -> Point? {
             guard x.isFinite else { return nil }
-            let point: Point
             switch chart.kind {
             case .shewhart:
-                point = Point(value: x, lower: chart.centre - chart.width * chart.sigma, upper: chart.centre + chart.width * chart.sigma)
+                return Point(value: x, lower: chart.centre - chart.width * chart.sigma, upper: chart.centre + chart.width * chart.sigma)
             case .ewma:
                 t += 1
                 z = chart.lambda * x + (1 - chart.lambda) * z
                 let factor = (chart.lambda / (2 - chart.lambda) * (1 - Foundation.pow(1 - chart.lambda, Double(2 * t)))).squareRoot()
-                point = Point(value: z, lower: chart.centre - chart.width * chart.sigma * factor, upper: chart.centre + chart.width * chart.sigma * factor)
+                return Point(value: z, lower: chart.centre - chart.width * chart.sigma * factor, upper: chart.centre + chart.width * chart.sigma * factor)
             case .cusum:
+                // Plotted as the larger one-sided sum, signed: + for an upward shift, − for a downward.
                 let s = (x - chart.centre) / chart.sigma
                 high = max(0, high + s - chart.k)
                 low = max(0, low - s - chart.k)
-                point = Point(value: high >= low ? high : -low, lower: -chart.h, upper: chart.h)
+                return Point(value: high >= low ? high : -low, lower: -chart.h, upper: chart.h)
             }
+        }
+
+        /// The next point and the run rules it completes (nil for a missing value).
+        public mutating func push(_ x: Double) -> (point: Point, rules: [RunRule])? {
+            guard let point = point(x) else { return nil }
             guard chart.kind == .shewhart else { return (point, []) }
             recent.append((x - chart.centre) / chart.sigma)
             if recent.count > 15 { recent.removeFirst() }

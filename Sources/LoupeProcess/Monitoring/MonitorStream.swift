@@ -57,23 +57,3 @@ public struct MonitorStream: Sendable {
         return Point(t2: t2State, spe: speState, alarm: alarm, topTags: top)
     }
 }
-
-extension PCAMonitor {
-    /// Per-tag T² and SPE contributions of one lagged, standardised row (summed over lags).
-    func rowContributions(_ lagged: [Double]) -> (t2: [Double], spe: [Double]) {
-        let m = tags.count
-        let u = Matrix(rows: 1, columns: lagged.count, values: lagged)
-        let scores = LinearAlgebra.multiply(u, loadings)
-        var scaled = scores
-        for k in 0..<components { scaled[0, k] /= eigenvalues[k] }
-        let dU = LinearAlgebra.multiply(scaled, loadings.transposed)
-        let back = LinearAlgebra.multiply(scores, loadings.transposed)
-        var t2 = [Double](repeating: 0, count: m), spe = t2
-        for col in 0..<lagged.count {
-            t2[col % m] += lagged[col] * dU[0, col]
-            let r = lagged[col] - back[0, col]
-            spe[col % m] += r * r
-        }
-        return (t2, spe)
-    }
-}

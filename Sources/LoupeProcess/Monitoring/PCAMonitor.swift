@@ -154,19 +154,13 @@ public struct PCAMonitor: Sendable, Codable {
     /// statistics), each row summing to its statistic.
     public func contributions(_ data: Matrix) -> (t2: Matrix, spe: Matrix) {
         let lagged = laggedRows(data)
-        let scores = LinearAlgebra.multiply(lagged, loadings)
-        let back = LinearAlgebra.multiply(scores, loadings.transposed)
-        var scaledScores = scores
-        for i in 0..<scores.rows { for k in 0..<components { scaledScores[i, k] /= eigenvalues[k] } }
-        let dU = LinearAlgebra.multiply(scaledScores, loadings.transposed)
         let m = tags.count
         var t2 = Matrix(rows: data.rows, columns: m), spe = t2
         for i in 0..<data.rows {
-            for col in 0..<lagged.columns {
-                let j = col % m
-                t2[i, j] += lagged[i, col] * dU[i, col]
-                let r = lagged[i, col] - back[i, col]
-                spe[i, j] += r * r
+            let row = rowContributions(lagged.row(i))
+            for j in 0..<m {
+                t2[i, j] = row.t2[j]
+                spe[i, j] = row.spe[j]
             }
         }
         let lambda = settings.ewma
@@ -180,6 +174,25 @@ public struct PCAMonitor: Sendable, Codable {
                     spe[i, j] = es
                 }
             }
+        }
+        return (t2, spe)
+    }
+
+    /// Per-tag T² and SPE contributions of one lagged, standardised row (summed over lags): the
+    /// T² part of element i is uᵢ·(P Λ⁻¹ Pᵀ u)ᵢ, the SPE part rᵢ²; each sums to its statistic.
+    func rowContributions(_ lagged: [Double]) -> (t2: [Double], spe: [Double]) {
+        let m = tags.count
+        let u = Matrix(rows: 1, columns: lagged.count, values: lagged)
+        let scores = LinearAlgebra.multiply(u, loadings)
+        var scaled = scores
+        for k in 0..<components { scaled[0, k] /= eigenvalues[k] }
+        let dU = LinearAlgebra.multiply(scaled, loadings.transposed)
+        let back = LinearAlgebra.multiply(scores, loadings.transposed)
+        var t2 = [Double](repeating: 0, count: m), spe = t2
+        for col in 0..<lagged.count {
+            t2[col % m] += lagged[col] * dU[0, col]
+            let r = lagged[col] - back[0, col]
+            spe[col % m] += r * r
         }
         return (t2, spe)
     }

@@ -23,9 +23,4 @@ enum Ranks {
         let sd = (v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n).squareRoot()
         return sd > 0 ? v.map { ($0 - mean) / sd } : v.map { _ in 0 }
     }
-
-    /// Columns of `x` (rows × p) standardised, row-major.
-    static func standardisedMatrix(_ x: Matrix) -> Matrix {
-        Matrix(columnArrays: (0..<x.columns).map { standardised(x.column($0)) })
-    }
 }

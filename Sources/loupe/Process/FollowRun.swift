@@ -8,7 +8,7 @@ struct FollowRun {
     let monitor: MonitorModel
     let name: String
     let outboxPath: String?
-    let broker: String?
+    let broker: (host: String, port: Int)?
     let seconds: Double?
 
     func run(file: String?, topic: String?) throws {
@@ -18,8 +18,7 @@ struct FollowRun {
         let outbox = try outboxPath.map { try Outbox(config: .init(path: $0, isStation: false)) }
         var publisher: MESPublisher?
         if let broker, let outbox {
-            let parts = broker.split(separator: ":")
-            let options = MQTTLink.Options(host: String(parts[0]), port: parts.count > 1 ? Int(parts[1]) ?? 1883 : 1883, clientId: "loupe-\(name)")
+            let options = MQTTLink.Options(host: broker.host, port: broker.port, clientId: "loupe-\(name)")
             let p = try MESPublisher(outbox: outbox, config: .init(mqtt: options, topics: .sparkplug(group: "loupe", station: name), station: name))
             try p.start()
             publisher = p
@@ -86,8 +85,7 @@ struct FollowRun {
                 try handleRow(values, "\(file):\(line)")
             }
         } else if let topic, let broker {
-            let parts = broker.split(separator: ":")
-            let link = try MQTTLink(options: .init(host: String(parts[0]), port: parts.count > 1 ? Int(parts[1]) ?? 1883 : 1883, clientId: "loupe-\(name)-in"))
+            let link = try MQTTLink(options: .init(host: broker.host, port: broker.port, clientId: "loupe-\(name)-in"))
             let queue = MessageQueue()
             link.onMessage = { _, payload in queue.put(payload) }
             try link.start()

@@ -80,7 +80,8 @@ struct ProcessMonitorCommand: ParsableCommand {
                 try ProcessArguments.write(MonitorWorkflow.report(monitor, outcome), to: html)
             }
             if follow != nil || followTopic != nil {
-                try FollowRun(monitor: monitor, name: name, outboxPath: outbox, broker: mqtt, seconds: seconds).run(file: follow, topic: followTopic)
+                let broker = try mqtt.map { try endpoint($0, option: "--mqtt", defaultPort: 1883) }
+                try FollowRun(monitor: monitor, name: name, outboxPath: outbox, broker: broker, seconds: seconds).run(file: follow, topic: followTopic)
             }
         }
     }
