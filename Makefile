@@ -4,7 +4,7 @@ SWIFT ?= swift
 LOUPE := .build/release/loupe
 PY := .venv/bin/python
 
-.PHONY: demo test deps build venv bench-inference bench-capture bench-mes bench-station bench-process bench-train bench-train-speed fuzz clean
+.PHONY: demo test deps build venv bench-inference bench-capture bench-mes bench-station bench-process bench-train bench-train-speed bench-label fuzz clean
 
 ## Main job on embedded defaults: the station replays the bundled sample images through the
 ## bundled model, results to the local outbox (.loupe/), dashboard on http://127.0.0.1:8080/.
@@ -20,7 +20,7 @@ test: deps
 	scripts/test-all.sh
 
 deps:
-	@scripts/install-deps.sh mosquitto libmosquitto-dev libsqlite3-dev openssl libopenblas-dev liblapacke-dev libxgboost-dev
+	@scripts/install-deps.sh mosquitto libmosquitto-dev libsqlite3-dev openssl libopenblas-dev liblapacke-dev libxgboost-dev libssl-dev
 
 build: deps
 	$(SWIFT) build -c release --product loupe
@@ -56,6 +56,10 @@ bench-train: deps venv
 ## Training-step throughput only, Loupe vs PyTorch (QUICK=1 short).
 bench-train-speed: deps venv
 	Benchmarks/bench-train-speed.sh
+
+## Folder labelling, loupe label vs Python (Pillow + ONNX Runtime) img/s, and label-error recall (QUICK=1 short).
+bench-label: deps venv
+	Benchmarks/bench-label.sh
 
 ## Fuzz the PNG and JPEG decoders (FUZZ_SECONDS per target, default 60).
 fuzz: deps

@@ -9,15 +9,15 @@
 //   ─────────────────────────────────────────────────────────────────────────────────────────
 //   station       LoupeStation
 //   applications  LoupeInspection   LoupeEvaluation   LoupeCapture   LoupeMES   LoupeSynth
-//                 LoupeProcess
+//                 LoupeProcess   LoupeLabelling
 //   networks      LoupeInference   LoupeTraining   LoupeDataset
 //   model         LoupeModel   LoupeONNX
 //   compute       LoupeKernels   LoupeImaging
 //   foundation    LoupeTensor
 //   C shims       CLoupeSystem   CImageCodecs   CV4L2   CCaptureKernels   CMosquitto
-//                 CLinearAlgebra (LAPACKE + OpenBLAS)   CXGBoost
+//                 CLinearAlgebra (LAPACKE + OpenBLAS)   CXGBoost   CCrypto (libcrypto: SHA-256)
 //
-//   LoupeTensor ........ CLoupeSystem
+//   LoupeTensor ........ CLoupeSystem, CCrypto
 //   LoupeKernels ....... LoupeTensor
 //   LoupeImaging ....... CImageCodecs, LoupeTensor
 //   LoupeModel ......... LoupeTensor
@@ -31,6 +31,7 @@
 //   LoupeMES ........... CMosquitto, GRDB, LoupeTensor
 //   LoupeSynth ......... LoupeImaging, LoupeTensor
 //   LoupeProcess ....... CLinearAlgebra, CXGBoost, LoupeTensor
+//   LoupeLabelling ..... LoupeInspection, LoupeTraining, LoupeDataset, LoupeInference, LoupeImaging, LoupeModel
 //   LoupeStation ....... LoupeInspection, LoupeCapture, LoupeMES, LoupeModel, LoupeImaging,
 //                        Yams, Hummingbird (HTTP API), Prometheus (metrics)
 //
@@ -78,9 +79,10 @@ let package = Package(
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(name: "CLinearAlgebra", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
         .systemLibrary(name: "CXGBoost", providers: [.apt(["libxgboost-dev"])]),
+        .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
 
         // ── foundation: aligned buffers, tensors, operator geometry, the clock, the RNG ──────
-        .target(name: "LoupeTensor", dependencies: ["CLoupeSystem"], swiftSettings: speed),
+        .target(name: "LoupeTensor", dependencies: ["CLoupeSystem", "CCrypto"], swiftSettings: speed),
 
         // ── compute: SIMD kernels with scalar twins; image codecs and conversions ───────────
         .target(name: "LoupeKernels", dependencies: ["LoupeTensor"], swiftSettings: kernelSpeed),
@@ -109,6 +111,11 @@ let package = Package(
         .target(name: "LoupeSynth", dependencies: ["LoupeImaging", "LoupeTensor"], swiftSettings: speed),
         // Process models: data profiles, key-parameter selection, models, monitoring, set-points.
         .target(name: "LoupeProcess", dependencies: ["CLinearAlgebra", "CXGBoost", "LoupeTensor"], swiftSettings: speed),
+        // Batch labelling, label-error search, active learning, the review page and exports.
+        .target(name: "LoupeLabelling",
+                dependencies: ["LoupeInspection", "LoupeTraining", "LoupeDataset", "LoupeInference", "LoupeImaging", "LoupeModel",
+                               "LoupeTensor"],
+                swiftSettings: speed),
 
         // ── station: part tracking and the fail-safe (a pure state machine), configuration ──
         .target(name: "LoupeStation",
@@ -124,7 +131,7 @@ let package = Package(
             name: "loupe",
             dependencies: ["LoupeImaging", "LoupeModel", "LoupeInference", "LoupeONNX", "LoupeInspection", "LoupeSynth",
                            "LoupeCapture", "LoupeDataset", "LoupeTraining", "LoupeEvaluation", "LoupeMES", "LoupeStation", "LoupeProcess",
-                           argumentParser,
+                           "LoupeLabelling", argumentParser,
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: speed),
         .executableTarget(name: "LoupeBench",
@@ -181,6 +188,10 @@ let package = Package(
         .testTarget(name: "LoupeStationTests", dependencies: ["LoupeStation", "LoupeMES", "LoupeCapture", "LoupeInspection", "LoupeTestSupport"],
                     swiftSettings: speed),
         .testTarget(name: "LoupeSynthTests", dependencies: ["LoupeSynth", "LoupeTestSupport"], swiftSettings: speed),
+        .testTarget(name: "LoupeLabellingTests",
+                    dependencies: ["LoupeLabelling", "LoupeDataset", "LoupeTraining", "LoupeModel", "LoupeSynth", "LoupeImaging",
+                                   "LoupeTestSupport"],
+                    swiftSettings: speed),
         .testTarget(name: "LoupeProcessTests", dependencies: ["LoupeProcess", "LoupeMES", "LoupeTestSupport"], swiftSettings: speed),
         // The package itself: every target in the module graph above, no work-item markers.
         .testTarget(name: "LoupeArchitectureTests", dependencies: ["LoupeTestSupport"], swiftSettings: speed),

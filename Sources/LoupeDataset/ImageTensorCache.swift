@@ -82,6 +82,22 @@ public final class ImageTensorCache: @unchecked Sendable {
         self.dataset = LabeledDataset(source: dataset.source, classes: dataset.classes, samples: kept)
     }
 
+    /// The images at `indices` of `cache` (copied, in that order): a fold of a k-fold split.
+    /// Its hash covers the parent's and the indices.
+    public init(subsetOf cache: ImageTensorCache, indices: [Int]) {
+        let per = cache.imageCount
+        channels = cache.channels
+        height = cache.height
+        width = cache.width
+        pixels = .allocate(capacity: max(1, indices.count * per))
+        for (j, i) in indices.enumerated() { (pixels + j * per).update(from: cache.image(i), count: per) }
+        var hasher = SHA256()
+        hasher.update(Array((cache.sha256 + "\n" + indices.map(String.init).joined(separator: ",")).utf8))
+        sha256 = hasher.finalizeHex()
+        skipped = []
+        dataset = LabeledDataset(source: cache.dataset.source, classes: cache.dataset.classes, samples: indices.map { cache.dataset.samples[$0] })
+    }
+
     deinit { pixels.deallocate() }
 
     /// Collects decode failures from the worker threads.

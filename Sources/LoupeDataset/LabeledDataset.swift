@@ -102,7 +102,7 @@ public struct LabeledDataset: Sendable {
     }
 
     /// Orders class names: numbers ascending; else good-sounding first, the rest alphabetically.
-    static func orderedClasses(_ names: Set<String>) -> [String] {
+    public static func orderedClasses(_ names: Set<String>) -> [String] {
         let all = Array(names)
         if all.allSatisfy({ Double($0) != nil }) { return all.sorted { Double($0)! < Double($1)! } }
         let good = all.filter { goodClassNames.contains($0.lowercased()) }.sorted()
@@ -112,7 +112,7 @@ public struct LabeledDataset: Sendable {
     /// Index of `label` in `classes`: by name, or by numeric value. A defect probability in
     /// [0, 1] (ELPV-style labels) maps onto a named two-class model (good first) as
     /// "defective when p > 0.5".
-    static func classIndex(of label: String, in classes: [String]) -> Int? {
+    public static func classIndex(of label: String, in classes: [String]) -> Int? {
         if let i = classes.firstIndex(of: label) { return i }
         guard let v = Double(label) else { return nil }
         if let i = classes.firstIndex(where: { Double($0).map { abs($0 - v) < 1e-6 } ?? false }) { return i }

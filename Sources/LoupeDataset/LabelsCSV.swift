@@ -6,7 +6,7 @@ import LoupeImaging
 /// Columns are found by name (case-insensitive): the image path (`path`, `file`, `image`,
 /// `filename`), its label (`label`, `class`, `probability`) and an optional group (`group`,
 /// `type`). Other columns are ignored. Relative paths are relative to the CSV's folder.
-/// Fields are separated by commas; a field may not contain a comma or a quote.
+/// Fields follow RFC 4180 (``CSVText``): a path with a comma or quote is enclosed in quotes.
 enum LabelsCSV {
     static let pathColumns = ["path", "file", "image", "filename"]
     static let labelColumns = ["label", "class", "probability"]
@@ -17,13 +17,16 @@ enum LabelsCSV {
         guard let text = String(data: data, encoding: .utf8) else {
             throw DatasetError.malformedCSV(path: csvPath, line: 1, reason: "the file is not UTF-8 text")
         }
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-        guard let headerLine = lines.first else { throw DatasetError.malformedCSV(path: csvPath, line: 1, reason: "the file is empty") }
-        let header = fields(headerLine).map { $0.lowercased() }
+        let records: [CSVText.Record]
+        do { records = try CSVText.records(text) } catch let error as CSVText.SyntaxError {
+            throw DatasetError.malformedCSV(path: csvPath, line: error.line, reason: error.reason)
+        }
+        guard let headerRecord = records.first else { throw DatasetError.malformedCSV(path: csvPath, line: 1, reason: "the file is empty") }
+        let header = headerRecord.fields.map { $0.lowercased() }
         func column(_ names: [String], required: Bool) throws -> Int? {
             if let i = header.firstIndex(where: names.contains) { return i }
             if required {
-                throw DatasetError.malformedCSV(path: csvPath, line: 1, reason:
+                throw DatasetError.malformedCSV(path: csvPath, line: headerRecord.line, reason:
                     "the header \(header) needs a column named one of \(names) (e.g. 'path,label,group')")
             }
             return nil
@@ -32,11 +35,8 @@ enum LabelsCSV {
         let groupColumn = try column(groupColumns, required: false)
         let folder = (csvPath as NSString).deletingLastPathComponent
         var rows: [(path: String, label: String, group: String?, line: Int)] = []
-        for (index, raw) in lines.enumerated().dropFirst() {
-            let line = index + 1
-            if raw.allSatisfy(\.isWhitespace) { continue }
-            if raw.contains("\"") { throw DatasetError.malformedCSV(path: csvPath, line: line, reason: "quoted fields are not supported") }
-            let f = fields(raw)
+        for record in records.dropFirst() {
+            let f = record.fields, line = record.line
             guard f.count == header.count else {
                 throw DatasetError.malformedCSV(path: csvPath, line: line, reason: "\(f.count) fields, the header has \(header.count)")
             }
@@ -56,10 +56,6 @@ enum LabelsCSV {
             return LabeledSample(path: row.path, classIndex: index, group: row.group)
         }
         return LabeledDataset(source: csvPath, classes: classes, samples: samples)
-    }
-
-    static func fields(_ line: Substring) -> [String] {
-        line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
     }
 }
 

@@ -105,15 +105,25 @@ public final class Inspector {
         let t1 = MonotonicClock.seconds()
         session.run(input: input, batch: 1, output: probabilityBuffer)
         let inferenceMs = MonotonicClock.milliseconds(since: t1)
-        let probabilities = self.probabilities
+        var decision = decision(probabilities: probabilities)
+        decision.timings = .init(decodeMs: 0, preprocessMs: preprocessMs, inferenceMs: inferenceMs)
+        return decision
+    }
+
+    /// What the model's rule decides from class probabilities the network produced elsewhere
+    /// (a batch run on another session of the same network): verdict, defect score, top class.
+    public func decision(probabilities: UnsafeBufferPointer<Float>) -> Inspection.Decision {
         let score = rule.defectScore(probabilities)
         var best = 0
         for c in 1..<probabilities.count where probabilities[c] > probabilities[best] { best = c }
         return Inspection.Decision(verdict: rule.rejects(score: score) ? .reject : .pass, defectScore: score, threshold: rule.threshold,
-                                   classIndex: best, timings: .init(decodeMs: 0, preprocessMs: preprocessMs, inferenceMs: inferenceMs))
+                                   classIndex: best, timings: .init(decodeMs: 0, preprocessMs: 0, inferenceMs: 0))
     }
 
-    private func writeNetworkInput(_ image: Image, into buffer: UnsafeMutableBufferPointer<Float>, name: String) throws {
+    /// Converts `image` into one network input at `buffer` (``inputCount`` floats): channels,
+    /// resize to the model's input, normalisation, exactly as ``inspect(_:source:)`` does.
+    /// - Throws: ``ImagingError`` naming `name` if the image cannot become this model's input.
+    public func writeNetworkInput(_ image: Image, into buffer: UnsafeMutableBufferPointer<Float>, name: String) throws {
         if image.width == input.width && image.height == input.height {
             try image.writeNetworkInput(into: buffer.baseAddress!, capacity: buffer.count, channels: input.channels,
                                         normalization: normalization, name: name)
@@ -127,6 +137,10 @@ public final class Inspector {
         let planes = sourcePlanes!
         try image.writeNetworkInput(into: planes.pointer, capacity: planes.count, channels: input.channels,
                                     normalization: normalization, name: name)
-        try ImageTransforms.resize(planes, into: networkInput, plan: resizePlan!, name: name)
+        guard buffer.count >= inputCount else {
+            throw ImagingError.wrongSize(name: name, operation: "conversion to network input", received: "a buffer of \(buffer.count) floats",
+                                         expected: "at least \(inputCount) floats")
+        }
+        ImageKernels.resizeBilinear(source: planes.pointer, destination: buffer.baseAddress!, channels: input.channels, plan: resizePlan!)
     }
 }

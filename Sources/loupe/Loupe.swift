@@ -12,6 +12,8 @@ struct Loupe: ParsableCommand {
           loupe model info Models/ElpvNet-ref   what a model is made of
           loupe train DATA --out DIR            teach a model from labelled images
           loupe eval DATA --model DIR           accuracy, escape rate, overkill, report
+          loupe label FOLDER --out labels.jsonl label a folder of images (resumable)
+          loupe review labels.jsonl --page r.html  review and correct labels by keyboard
           loupe import-onnx net.onnx --out DIR  bring a model trained in PyTorch
           loupe cameras                         the cameras attached, their modes
           loupe station --config station.yaml   run an inspection station
@@ -21,7 +23,7 @@ struct Loupe: ParsableCommand {
         """,
         subcommands: [
             PredictCommand.self, ModelCommand.self, ImportONNXCommand.self, SynthCommand.self,
-            TrainCommand.self, EvalCommand.self,
+            TrainCommand.self, EvalCommand.self, LabelCommand.self, ReviewCommand.self,
             CamerasCommand.self, CaptureCommand.self,
             MESCommand.self, ResultsCommand.self,
             InspectionStationCommand.self,

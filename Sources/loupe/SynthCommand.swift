@@ -31,6 +31,12 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Fraction of mono cells (the rest are poly).")
     var monoFraction: Double = 0.409
 
+    @Option(help: "Fraction of faint (hairline, p = 1/3, labelled good) defects.")
+    var faintFraction: Double = 0.112
+
+    @Option(help: "Rate of benign material features (not defects) per cell.")
+    var benignRate: Double = 0.3
+
     @Flag(help: "Write good/ and defective/ subfolders instead of one flat folder.")
     var byClass = false
 
@@ -39,6 +45,8 @@ struct SynthCommand: ParsableCommand {
         dataset.size = size
         dataset.defectiveFraction = defectiveFraction
         dataset.monoFraction = monoFraction
+        dataset.faintFraction = faintFraction
+        dataset.benignFeatureRate = benignRate
         dataset.layout = byClass ? .byClass : .flat
         try dataset.validate()
         let entries = try dataset.write(to: out)
