@@ -3,8 +3,8 @@ import LoupeImaging
 
 /// The images a labelling run is asked to label, found before anything is decoded.
 ///
-/// Folders are searched recursively; files inside them count when their extension is PNG or
-/// JPEG, others are listed as unsupported. A file named on the command line is always tried
+/// Folders are searched recursively (hidden files and folders left out); files inside them count
+/// when their extension is PNG or JPEG, others are listed as unsupported. A file named on the command line is always tried
 /// (the decoder sniffs the content, so a PNG named `.dat` is fine; a text file fails clearly).
 /// Paths are made absolute, and every image is listed once even if named twice.
 public struct ImageInventory: Sendable {
@@ -38,7 +38,7 @@ public struct ImageInventory: Sendable {
                 let path = (absolute as NSString).appendingPathComponent(relative)
                 var sub: ObjCBool = false
                 guard fm.fileExists(atPath: path, isDirectory: &sub), !sub.boolValue else { continue }
-                if (relative as NSString).lastPathComponent.hasPrefix(".") { continue }
+                if relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }   // hidden files and folders
                 guard ImageFiles.extensions.contains((relative as NSString).pathExtension.lowercased()) else {
                     unsupported.append(path)
                     continue

@@ -25,7 +25,7 @@ struct LabelCommand: ParsableCommand {
         Examples:
           loupe label Images/samples --model Models/demo --out labels.jsonl --heatmaps heatmaps --sort-into sorted
           loupe label Images/samples --model Models/demo --out labels.jsonl --uncertain 20
-          loupe label --find-errors train.csv --arch Models/ElpvNet-ref --size 96 --epochs 20 --out errors.jsonl
+          loupe label --find-errors train.csv --arch Models/ElpvNet-ref --size 128 --epochs 40 --out errors.jsonl
         """
     )
 
@@ -52,6 +52,8 @@ struct LabelCommand: ParsableCommand {
     @Option(help: "--find-errors: square input size (default: the architecture's).") var size: Int?
     @Flag(help: "--find-errors: start each fold model from --arch's trained weights (same classes) instead of from scratch.")
     var finetune = false
+    @Flag(help: "--find-errors: predict each held-out image as it is only, not averaged over its flips and quarter turns.")
+    var noTta = false
     @Option(help: "--find-errors: epochs per fold.") var epochs: Int = 20
     @Option(help: "--find-errors: training batch.") var trainBatch: Int = 32
     @Option(help: "--find-errors: peak learning rate.") var lr: Float = 2e-3
@@ -112,7 +114,7 @@ struct LabelCommand: ParsableCommand {
         if heatmaps != nil { print("heatmaps in \(heatmaps!): \(result.heatmaps)") }
         print("labels in \(out), report in \(reportPath)")
         if result.interrupted { throw ExitCode(3) }
-        if let uncertain, !result.interrupted { try pickUncertain(uncertain) }
+        if let uncertain { try pickUncertain(uncertain) }
         if result.failed > 0 || !result.missing.isEmpty { throw ExitCode(2) }
     }
 
@@ -134,6 +136,7 @@ struct LabelCommand: ParsableCommand {
         options.folds = folds
         options.inputSize = size
         options.fineTune = finetune
+        options.testTimeAugmentation = !noTta
         var training = TrainingOptions()
         training.epochs = epochs
         training.batch = trainBatch
