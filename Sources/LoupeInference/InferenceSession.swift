@@ -3,8 +3,8 @@ import LoupeKernels
 import LoupeTensor
 
 /// Runs a ``Network`` on batches of inputs with a fixed number of threads. All buffers are
-/// allocated here, once; with one thread ``run(input:batch:output:)`` makes no allocator call,
-/// with more each parallel dispatch boxes its closure once (32 bytes; see `Parallel`).
+/// allocated here, once; in steady state ``run(input:batch:output:)`` makes no allocator call,
+/// with one thread or more (parallel work is passed by pointer: ``ParallelWork``).
 ///
 /// Threading: a batch of at least `threads` images is split across threads, each running
 /// whole images single-threaded (no synchronisation inside the network); a single image
@@ -55,8 +55,17 @@ public final class InferenceSession: @unchecked Sendable {
             for i in 0..<batch { runImage(arenas[0], input + i * inCount, output + i * outCount, threads: threads) }
             return
         }
-        Parallel.forEachSlice(count: batch, threads: arenas.count) { worker, range in
-            for i in range { runImage(arenas[worker], input + i * inCount, output + i * outCount, threads: 1) }
+        Parallel.forEachSlice(count: batch, threads: arenas.count, work: BatchSlices(session: self, input: input, output: output))
+    }
+
+    /// A batch split across the session's arenas, as ``ParallelWork`` (nothing is allocated).
+    private struct BatchSlices: ParallelWork {
+        let session: InferenceSession
+        let input: UnsafePointer<Float>
+        let output: UnsafeMutablePointer<Float>
+        func run(worker: Int, range: Range<Int>) {
+            let inCount = session.network.inputCount, outCount = session.network.outputCount
+            for i in range { session.runImage(session.arenas[worker], input + i * inCount, output + i * outCount, threads: 1) }
         }
     }
 

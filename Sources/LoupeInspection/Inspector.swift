@@ -13,8 +13,7 @@ import LoupeTensor
 /// - ``decide(writingInput:)``: the station's frame seam. The caller writes the network input
 ///   straight into the inspector's buffer (a `FrameConverter` converting a camera frame in
 ///   place), and gets a ``Inspection/Decision`` back. In steady state this path makes no
-///   allocator call with one thread (with more, each parallel dispatch boxes its closure once;
-///   see `InferenceSession`).
+///   allocator call, with one thread or more (see `InferenceSession`).
 ///
 /// Buffers (network input, resize plan, session arenas) are made once and reused while
 /// consecutive images have the same size. Not thread-safe: one inspector per thread.

@@ -47,6 +47,14 @@ extension Conv2D {
             forwardGemmStride2Bands(input: input, output: output, residual: residual, scratch: scratch, threads: threads)
             return
         }
+        Parallel.forEachChunk(count: gemmPanelCount, chunks: threads * Parallel.chunksPerThread, threads: threads,
+                              work: ConvSlices(conv: self, path: .gemm, input: input, output: output, residual: residual,
+                                               scratch: scratch, threads: threads))
+    }
+
+    /// One worker's share of ``forwardGemm(input:output:residual:scratch:threads:)``: the items in `panels`.
+    func forwardGemmItems(_ call: ConvSlices, worker: Int, panels: Range<Int>) {
+        let input = call.input, output = call.output, residual = call.residual, scratch = call.scratch
         let g = geometry
         let n = g.outHeight * g.outWidth
         let mg = g.outChannels / g.groups, cpg = g.channelsPerGroup, kg = gemmDepth
@@ -57,25 +65,23 @@ extension Conv2D {
         let simdPacker = im2colSIMDSupports(g)
         let inputEnd = input + g.inputCount
         let weightsA = UnsafePointer(packedWeights), biasPtr = UnsafePointer(packedBias)
-        Parallel.forEachChunk(count: gemmPanelCount, chunks: threads * Parallel.chunksPerThread, threads: threads) { worker, panels in
-            let bBuffer = scratch + worker * perWorker
-            let runTable = UnsafeMutableRawPointer(bBuffer + roundUp(kg * gemmTileCols + im2colPanelSlack, 16))
-                .assumingMemoryBound(to: Int.self)
-            for panel in panels {
-                let q0 = panel * gemmTileCols
-                let cols = min(gemmTileCols, n - q0)
-                for group in 0..<g.groups {
-                    let groupInput = input + group * cpg * g.inHeight * g.inWidth
-                    let (b, bStride) = im2colPanel(g, channels: cpg, input: groupInput, inputEnd: inputEnd, firstPixel: q0, cols: cols,
-                                                   pointwise: direct, simd: simdPacker, panel: bBuffer, table: runTable)
-                    for ir in stride(from: 0, to: mg, by: gemmTileRows) {
-                        let oc0 = group * mg + ir
-                        let epilogue = GemmEpilogue(accumulate: false, bias: biasPtr + oc0,
-                                                    residual: residual.map { $0 + oc0 * n + q0 }, relu: relu)
-                        gemmMicrokernel8x32(kc: kg, a: weightsA + group * aGroupStride + ir * kg, b: b, bStride: bStride,
-                                            c: output + oc0 * n + q0, ldc: n, rows: min(gemmTileRows, mg - ir), cols: cols,
-                                            epilogue: epilogue)
-                    }
+        let bBuffer = scratch + worker * perWorker
+        let runTable = UnsafeMutableRawPointer(bBuffer + roundUp(kg * gemmTileCols + im2colPanelSlack, 16))
+            .assumingMemoryBound(to: Int.self)
+        for panel in panels {
+            let q0 = panel * gemmTileCols
+            let cols = min(gemmTileCols, n - q0)
+            for group in 0..<g.groups {
+                let groupInput = input + group * cpg * g.inHeight * g.inWidth
+                let (b, bStride) = im2colPanel(g, channels: cpg, input: groupInput, inputEnd: inputEnd, firstPixel: q0, cols: cols,
+                                               pointwise: direct, simd: simdPacker, panel: bBuffer, table: runTable)
+                for ir in stride(from: 0, to: mg, by: gemmTileRows) {
+                    let oc0 = group * mg + ir
+                    let epilogue = GemmEpilogue(accumulate: false, bias: biasPtr + oc0,
+                                                residual: residual.map { $0 + oc0 * n + q0 }, relu: relu)
+                    gemmMicrokernel8x32(kc: kg, a: weightsA + group * aGroupStride + ir * kg, b: b, bStride: bStride,
+                                        c: output + oc0 * n + q0, ldc: n, rows: min(gemmTileRows, mg - ir), cols: cols,
+                                        epilogue: epilogue)
                 }
             }
         }

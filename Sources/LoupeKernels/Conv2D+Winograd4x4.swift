@@ -76,48 +76,62 @@ extension Conv2D {
 
     func forwardWinograd(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
                          scratch: UnsafeMutablePointer<Float>, threads: Int) {
-        let g = geometry
-        let cin = g.inChannels, cout = g.outChannels, coutPad = winogradCoutPadded
-        let tilesX = winogradTilesX, tileCount = winogradTilesX * winogradTilesY
+        let (blocks, splits) = winogradWork(threads: threads)
+        Parallel.forEachChunk(count: blocks * splits, chunks: threads * Parallel.chunksPerThread, threads: threads,
+                              work: ConvSlices(conv: self, path: .winograd, input: input, output: output, residual: residual,
+                                               scratch: scratch, threads: threads))
+    }
+
+    /// Tile blocks of 32 tiles, and how many parts each block's output channels are split into
+    /// (more than 1 only when there are fewer blocks than threads).
+    func winogradWork(threads: Int) -> (blocks: Int, splits: Int) {
+        let tileCount = winogradTilesX * winogradTilesY
         let blocks = (tileCount + Conv2D.winogradTileBlock - 1) / Conv2D.winogradTileBlock
+        let coutPanels = winogradCoutPadded / gemmTileRows
+        return (blocks, blocks >= threads ? 1 : min(coutPanels, (threads + blocks - 1) / blocks))
+    }
+
+    /// One worker's share of ``forwardWinograd(input:output:residual:scratch:threads:)``: the items in `items`.
+    func forwardWinogradItems(_ call: ConvSlices, worker: Int, items: Range<Int>) {
+        let input = call.input, output = call.output, residual = call.residual, scratch = call.scratch
+        let cin = geometry.inChannels, cout = geometry.outChannels, coutPad = winogradCoutPadded
+        let tilesX = winogradTilesX, tileCount = winogradTilesX * winogradTilesY
         let coutPanels = coutPad / gemmTileRows
-        let splits = blocks >= threads ? 1 : min(coutPanels, (threads + blocks - 1) / blocks)
+        let splits = winogradWork(threads: call.threads).splits
         let perWorker = winogradScratchPerWorker
         let uStride = coutPad * cin
         let weightsU = UnsafePointer(packedWeights), biasPtr = UnsafePointer(packedBias)
         let relu = activation == .relu
-        Parallel.forEachChunk(count: blocks * splits, chunks: threads * Parallel.chunksPerThread, threads: threads) { worker, items in
-            let v = scratch + worker * perWorker             // [36][Cin][32]
-            let m = v + 36 * cin * 32                         // [36][CoutPad][32]
-            let tile = UnsafeMutableRawPointer(m + 36 * coutPad * 32).assumingMemoryBound(to: SIMD16<Float>.self)  // [36] x 16 lanes
-            let tile2 = tile + 36
-            let rowBuffer = UnsafeMutableRawPointer(tile2 + 36).assumingMemoryBound(to: Float.self)
-            var transformedBlock = -1
-            for item in items {
-                let block = item / splits, part = item % splits
-                let t0 = block * Conv2D.winogradTileBlock
-                if block != transformedBlock {
-                    if tilesX >= 16 {
-                        winogradInputTransformRows(input: input, firstTile: t0, tileCount: tileCount, tilesX: tilesX, v: v, d: tile,
-                                                   rowBuffer: rowBuffer)
-                    } else {
-                        winogradInputTransform(input: input, firstTile: t0, tileCount: tileCount, tilesX: tilesX, v: v, d: tile)
-                    }
-                    transformedBlock = block
+        let v = scratch + worker * perWorker             // [36][Cin][32]
+        let m = v + 36 * cin * 32                         // [36][CoutPad][32]
+        let tile = UnsafeMutableRawPointer(m + 36 * coutPad * 32).assumingMemoryBound(to: SIMD16<Float>.self)  // [36] x 16 lanes
+        let tile2 = tile + 36
+        let rowBuffer = UnsafeMutableRawPointer(tile2 + 36).assumingMemoryBound(to: Float.self)
+        var transformedBlock = -1
+        for item in items {
+            let block = item / splits, part = item % splits
+            let t0 = block * Conv2D.winogradTileBlock
+            if block != transformedBlock {
+                if tilesX >= 16 {
+                    winogradInputTransformRows(input: input, firstTile: t0, tileCount: tileCount, tilesX: tilesX, v: v, d: tile,
+                                               rowBuffer: rowBuffer)
+                } else {
+                    winogradInputTransform(input: input, firstTile: t0, tileCount: tileCount, tilesX: tilesX, v: v, d: tile)
                 }
-                let p0 = part * coutPanels / splits, p1 = (part + 1) * coutPanels / splits
-                for xi in 0..<36 {
-                    let b = UnsafePointer(v + xi * cin * 32)
-                    for p in p0..<p1 {
-                        gemmMicrokernel8x32(kc: cin, a: weightsU + xi * uStride + p * gemmTileRows * cin, b: b, bStride: 32,
-                                            c: m + (xi * coutPad + p * gemmTileRows) * 32, ldc: 32,
-                                            rows: gemmTileRows, cols: gemmTileCols, epilogue: .plain)
-                    }
-                }
-                winogradOutputTransformRows(m: m, channels: (p0 * gemmTileRows)..<min(cout, p1 * gemmTileRows), firstTile: t0,
-                                        tileCount: tileCount, tilesX: tilesX, bias: biasPtr, residual: residual, relu: relu,
-                                        output: output, work: tile, work2: tile2)
+                transformedBlock = block
             }
+            let p0 = part * coutPanels / splits, p1 = (part + 1) * coutPanels / splits
+            for xi in 0..<36 {
+                let b = UnsafePointer(v + xi * cin * 32)
+                for p in p0..<p1 {
+                    gemmMicrokernel8x32(kc: cin, a: weightsU + xi * uStride + p * gemmTileRows * cin, b: b, bStride: 32,
+                                        c: m + (xi * coutPad + p * gemmTileRows) * 32, ldc: 32,
+                                        rows: gemmTileRows, cols: gemmTileCols, epilogue: .plain)
+                }
+            }
+            winogradOutputTransformRows(m: m, channels: (p0 * gemmTileRows)..<min(cout, p1 * gemmTileRows), firstTile: t0,
+                                    tileCount: tileCount, tilesX: tilesX, bias: biasPtr, residual: residual, relu: relu,
+                                    output: output, work: tile, work2: tile2)
         }
     }
 

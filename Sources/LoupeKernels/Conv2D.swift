@@ -126,3 +126,25 @@ public final class Conv2D: @unchecked Sendable {
         }
     }
 }
+
+/// One convolution call as ``ParallelWork``: the helper threads reach the layer and its buffers
+/// through a pointer to this value, so a multi-threaded convolution allocates nothing.
+struct ConvSlices: ParallelWork {
+    enum Path { case directStem, gemm, gemmStride2Bands, winograd }
+    let conv: Conv2D
+    let path: Path
+    let input: UnsafePointer<Float>
+    let output: UnsafeMutablePointer<Float>
+    let residual: UnsafePointer<Float>?
+    let scratch: UnsafeMutablePointer<Float>
+    let threads: Int
+
+    func run(worker: Int, range: Range<Int>) {
+        switch path {
+        case .directStem: conv.forwardDirectStemItems(self, worker: worker, rows: range)
+        case .gemm: conv.forwardGemmItems(self, worker: worker, panels: range)
+        case .gemmStride2Bands: conv.forwardGemmStride2BandsItems(self, worker: worker, bandRange: range)
+        case .winograd: conv.forwardWinogradItems(self, worker: worker, items: range)
+        }
+    }
+}

@@ -13,9 +13,9 @@ import Synchronization
 /// their core on a loaded machine), then sleep on a condition variable (an idle process burns
 /// no CPU).
 ///
-/// Protocol (threads are created once, on first use). One allocation per call remains:
-/// `withoutActuallyEscaping` boxes the caller's closure (32 bytes) so helpers can call it;
-/// removing it needs a context-pointer API instead of closures (`AllocationTests` counts it).
+/// Protocol (threads are created once, on first use). A job is a pointer to the caller's
+/// ``ParallelWork`` value (on its stack) and its type: nothing is allocated per call
+/// (`AllocationTests` counts).
 /// - One 64-bit claim word `generation (24 bits) | threads (8) | chunks (16) | next chunk (16)`.
 ///   The caller publishes a job by storing a new generation with `next = 0`; every thread
 ///   (caller included) claims a chunk with a compare-exchange on the word it has checked, so a
@@ -26,14 +26,12 @@ import Synchronization
 ///   `0..<threads` take part, each runs its chunks one after another).
 /// - The caller claims chunks too, so a helper that is descheduled (shared machine) only means
 ///   the caller runs more of them, never a wait for a sleeping thread to start.
-/// - The caller returns once `done == chunks`; helpers touch the body only inside an
-///   `@inline(never)` function that returns before they count a chunk done, so the
-///   non-escaping closure (`withoutActuallyEscaping`) is unreferenced when the caller returns.
+/// - The caller returns once `done == chunks`; helpers touch the work only inside an
+///   `@inline(never)` function that returns before they count a chunk done, so the caller's
+///   value is unreferenced when the caller returns.
 /// - One job at a time: a second concurrent or nested caller finds `busy` set and falls back to
 ///   `concurrentPerform`.
 final class SpinPool: @unchecked Sendable {
-    typealias Body = (Int, Range<Int>) -> Void
-
     static let shared = SpinPool()
     /// How long an idle helper keeps polling before it sleeps.
     static let spinSeconds = 200e-6
@@ -50,7 +48,8 @@ final class SpinPool: @unchecked Sendable {
     private let wake: UnsafeMutablePointer<pthread_cond_t>
     /// Job fields: written by the caller before the claim word is published (release), read by a
     /// thread only after it claimed a valid slice of that generation (acquire).
-    private var jobBody: Body?
+    private var jobWork: UnsafeRawPointer?
+    private var jobType: (any ParallelWork.Type)?
     private var jobCount = 0
     private var generation = 0
 
@@ -64,8 +63,8 @@ final class SpinPool: @unchecked Sendable {
     /// Runs `body(i, range_i)` for slices `i in 0..<slices` of `0..<count` on the caller and
     /// helper threads: each slice exactly once, with `i` as its worker index. Returns false
     /// (nothing run) when the pool is already in use (or for more than 32767 slices).
-    func run(count: Int, slices: Int, _ body: Body) -> Bool {
-        publishAndRun(count: count, chunks: slices, threads: 0, body)
+    func run(count: Int, slices: Int, work: UnsafeRawPointer, type: any ParallelWork.Type) -> Bool {
+        publishAndRun(count: count, chunks: slices, threads: 0, work: work, type: type)
     }
 
     /// Splits `0..<count` into `chunks` ranges claimed dynamically by up to `threads` threads
@@ -73,38 +72,38 @@ final class SpinPool: @unchecked Sendable {
     /// the thread, so one worker runs its chunks one after another. A helper that is descheduled
     /// holds up at most one chunk. Returns false (nothing run) when the pool is already in use
     /// (or for more than 32767 chunks / 255 threads).
-    func run(count: Int, chunks: Int, threads: Int, _ body: Body) -> Bool {
-        publishAndRun(count: count, chunks: chunks, threads: threads, body)
+    func run(count: Int, chunks: Int, threads: Int, work: UnsafeRawPointer, type: any ParallelWork.Type) -> Bool {
+        publishAndRun(count: count, chunks: chunks, threads: threads, work: work, type: type)
     }
 
     /// Claim word layout: generation (24 bits) | threads (8; 0 = static slices) | chunks (16) | next chunk (16).
-    private func publishAndRun(count: Int, chunks: Int, threads: Int, _ body: Body) -> Bool {
+    private func publishAndRun(count: Int, chunks: Int, threads: Int, work: UnsafeRawPointer, type: any ParallelWork.Type) -> Bool {
         // Outside what the claim word encodes: let the caller fall back to Dispatch.
         guard chunks >= 1 && chunks < 1 << 15 && threads >= 0 && threads < 256 else { return false }
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { busy.store(false, ordering: .releasing) }
         ensureHelpers(min((threads == 0 ? chunks : threads) - 1, SpinPool.maxHelpers))
-        withoutActuallyEscaping(body) { escapable in
-            jobBody = escapable
-            jobCount = count
-            generation = (generation + 1) & 0xFF_FFFF
-            done.store(0, ordering: .relaxed)
-            claim.store(generation << 40 | threads << 32 | chunks << 16, ordering: .sequentiallyConsistent)
-            if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
-                pthread_mutex_lock(mutex)
-                pthread_cond_broadcast(wake)
-                pthread_mutex_unlock(mutex)
-            }
-            while claimAndRun(worker: 0) {}
-            // Wait for chunks a helper is still running. Yield while waiting: on a loaded machine
-            // the helper may be queued on this very core, and a pure spin would keep it off it.
-            var polls = 0
-            while done.load(ordering: .acquiring) < chunks {
-                polls &+= 1
-                if polls & 63 == 0 { sched_yield() }
-            }
-            jobBody = nil
+        jobWork = work
+        jobType = type
+        jobCount = count
+        generation = (generation + 1) & 0xFF_FFFF
+        done.store(0, ordering: .relaxed)
+        claim.store(generation << 40 | threads << 32 | chunks << 16, ordering: .sequentiallyConsistent)
+        if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+            pthread_mutex_lock(mutex)
+            pthread_cond_broadcast(wake)
+            pthread_mutex_unlock(mutex)
         }
+        while claimAndRun(worker: 0) {}
+        // Wait for chunks a helper is still running. Yield while waiting: on a loaded machine
+        // the helper may be queued on this very core, and a pure spin would keep it off it.
+        var polls = 0
+        while done.load(ordering: .acquiring) < chunks {
+            polls &+= 1
+            if polls & 63 == 0 { sched_yield() }
+        }
+        jobWork = nil
+        jobType = nil
         return true
     }
 
@@ -127,11 +126,11 @@ final class SpinPool: @unchecked Sendable {
         }
     }
 
-    /// All references to the job's closure live and die inside this call.
+    /// All references to the job's work live and die inside this call.
     @inline(never)
     private func runChunk(_ index: Int, of chunks: Int, worker: Int) {
         let count = jobCount
-        jobBody!(worker, (count * index / chunks)..<(count * (index + 1) / chunks))
+        jobType!.run(at: jobWork!, worker: worker, range: (count * index / chunks)..<(count * (index + 1) / chunks))
     }
 
     private func ensureHelpers(_ wanted: Int) {

@@ -1,7 +1,30 @@
 import Dispatch
 
+/// Work for ``Parallel`` passed by pointer instead of as a closure: the value stays on the
+/// caller's stack and the helper threads call ``run(worker:range:)`` through a pointer to it, so
+/// a multi-threaded call allocates nothing. The inference kernels use this form.
+public protocol ParallelWork {
+    /// Runs the items in `range`; `worker` is as the calling ``Parallel`` function describes.
+    func run(worker: Int, range: Range<Int>)
+}
+
+extension ParallelWork {
+    /// Calls `run` on the value `pointer` points to (how a helper thread reaches the work).
+    static func run(at pointer: UnsafeRawPointer, worker: Int, range: Range<Int>) {
+        pointer.assumingMemoryBound(to: Self.self).pointee.run(worker: worker, range: range)
+    }
+}
+
+/// A closure as ``ParallelWork`` (the closure forms of ``Parallel``; boxing it costs one
+/// 32-byte allocation per multi-threaded call).
+private struct ClosureWork: ParallelWork {
+    let body: (Int, Range<Int>) -> Void
+    func run(worker: Int, range: Range<Int>) { body(worker, range) }
+}
+
 /// Splits work across threads. With one thread nothing is allocated; a multi-threaded call
-/// allocates one 32-byte closure box (see `SpinPool`).
+/// allocates nothing when the work is a ``ParallelWork`` value, and one 32-byte closure box
+/// when it is a closure.
 ///
 /// On Linux the slices run on the caller plus persistent helper threads that spin briefly between
 /// jobs, then sleep (`SpinPool`); elsewhere, or when the pool is busy (nested or concurrent
@@ -18,13 +41,23 @@ public enum Parallel {
             body(0, 0..<count)
             return
         }
+        withoutActuallyEscaping(body) { forEachSlice(count: count, threads: t, work: ClosureWork(body: $0)) }
+    }
+
+    /// ``forEachSlice(count:threads:_:)`` for work passed by pointer: allocates nothing.
+    @inline(__always)
+    public static func forEachSlice<W: ParallelWork>(count: Int, threads: Int, work: W) {
+        let t = max(1, min(threads, count))
+        if t == 1 {
+            work.run(worker: 0, range: 0..<count)
+            return
+        }
         #if os(Linux)
-        if SpinPool.shared.run(count: count, slices: t, body) { return }
+        let ran = withUnsafePointer(to: work) { SpinPool.shared.run(count: count, slices: t, work: UnsafeRawPointer($0), type: W.self) }
+        if ran { return }
         #endif
         DispatchQueue.concurrentPerform(iterations: t) { worker in
-            let lo = count * worker / t
-            let hi = count * (worker + 1) / t
-            body(worker, lo..<hi)
+            work.run(worker: worker, range: (count * worker / t)..<(count * (worker + 1) / t))
         }
     }
 }
@@ -45,10 +78,25 @@ extension Parallel {
             body(0, 0..<count)
             return
         }
+        withoutActuallyEscaping(body) { forEachChunk(count: count, chunks: n, threads: t, work: ClosureWork(body: $0)) }
+    }
+
+    /// ``forEachChunk(count:chunks:threads:_:)`` for work passed by pointer: allocates nothing.
+    @inline(__always)
+    static func forEachChunk<W: ParallelWork>(count: Int, chunks: Int, threads: Int, work: W) {
+        let n = max(1, min(chunks, count))
+        let t = max(1, min(threads, n))
+        if t == 1 {
+            work.run(worker: 0, range: 0..<count)
+            return
+        }
         #if os(Linux)
-        if SpinPool.shared.run(count: count, chunks: n, threads: t, body) { return }
+        let ran = withUnsafePointer(to: work) {
+            SpinPool.shared.run(count: count, chunks: n, threads: t, work: UnsafeRawPointer($0), type: W.self)
+        }
+        if ran { return }
         #endif
-        forEachSlice(count: count, threads: t, body)
+        forEachSlice(count: count, threads: t, work: work)
     }
 
     /// Chunks per thread the kernels ask ``forEachChunk(count:chunks:threads:_:)`` for.

@@ -63,4 +63,26 @@ final class ParallelTests: XCTestCase {
         }
         XCTAssertEqual(allocated, 0, "forEachSlice(threads: 2) allocated \(allocated) bytes over 200 calls")
     }
+
+    /// Work passed by pointer: every slice once, and not one allocator call on any thread.
+    func testWorkByPointerCoversTheRangeAndMakesNoAllocatorCalls() {
+        struct Count: ParallelWork {
+            let hits: UnsafeMutablePointer<Int>
+            func run(worker: Int, range: Range<Int>) { for i in range { hits[i] += 1 } }
+        }
+        let hits = UnsafeMutablePointer<Int>.allocate(capacity: 1000)
+        defer { hits.deallocate() }
+        for threads in [1, 2, 3, 8] {
+            for count in [1, 2, 7, 1000] {
+                hits.initialize(repeating: 0, count: count)
+                Parallel.forEachSlice(count: count, threads: threads, work: Count(hits: hits))
+                XCTAssertEqual((0..<count).filter { hits[$0] != 1 }.count, 0, "count \(count) threads \(threads)")
+            }
+        }
+        hits.initialize(repeating: 0, count: 1000)
+        for _ in 0..<10 { Parallel.forEachSlice(count: 1000, threads: 2, work: Count(hits: hits)) }
+        let calls = AllocationCounter.calls { for _ in 0..<200 { Parallel.forEachSlice(count: 1000, threads: 2, work: Count(hits: hits)) } }
+        XCTAssertEqual(calls, 0, "200 two-thread calls with work passed by pointer")
+        XCTAssertEqual((0..<1000).filter { hits[$0] != 210 }.count, 0)
+    }
 }
