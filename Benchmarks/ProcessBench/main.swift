@@ -20,7 +20,7 @@ while k < CommandLine.arguments.count {
 guard let data = arguments["data"], let out = arguments["out"] else { fatalError("--data and --out are required") }
 let peers = arguments["peers"].flatMap { FileManager.default.contents(atPath: $0) }.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
 let tepPeer = arguments["tep-peer"].flatMap { FileManager.default.contents(atPath: $0) }.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
-var results: [String: Any] = ["quick": quick, "cpu": CPUDescription.current.json, "host_cores": ProcessInfo.processInfo.activeProcessorCount,
+var results: [String: Any] = ["quick": quick, "cpu_model": CPUDescription.current.summary, "cpu": CPUDescription.current.json, "host_cores": ProcessInfo.processInfo.activeProcessorCount,
                                "date": ISO8601DateFormatter().string(from: Date())]
 print("CPU: \(CPUDescription.current.summary), \(ProcessInfo.processInfo.activeProcessorCount) cores")
 func say(_ s: String) { print(s); fflush(stdout) }

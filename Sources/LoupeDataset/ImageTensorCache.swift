@@ -23,6 +23,8 @@ public final class ImageTensorCache: @unchecked Sendable {
     public let sha256: String
     /// `path: reason` for each image skipped (only with `skipUnreadable`).
     public let skipped: [String]
+    /// SHA-256 (hex) of each held sample's file bytes, in sample order.
+    public let fileSHA256: [String]
 
     public var count: Int { dataset.samples.count }
     public var imageCount: Int { channels * height * width }
@@ -61,13 +63,14 @@ public final class ImageTensorCache: @unchecked Sendable {
         }
         // Compact: drop failed samples.
         let failedSet = Set(failed.map(\.index))
-        var kept: [LabeledSample] = []
+        var kept: [LabeledSample] = [], keptHashes: [String] = []
         var hasher = SHA256()
         for i in 0..<n where !failedSet.contains(i) {
             if kept.count != i { (buffer + kept.count * per).update(from: buffer + i * per, count: per) }
             let s = dataset.samples[i]
             hasher.update(Array("\(dataset.classes[s.classIndex])\t\(s.group ?? "")\t\(fileHashes[i]!)\n".utf8))
             kept.append(s)
+            keptHashes.append(fileHashes[i]!)
         }
         guard !kept.isEmpty else {
             buffer.deallocate()
@@ -79,6 +82,7 @@ public final class ImageTensorCache: @unchecked Sendable {
         pixels = buffer
         sha256 = hasher.finalizeHex()
         skipped = failed.map(\.message)
+        fileSHA256 = keptHashes
         self.dataset = LabeledDataset(source: dataset.source, classes: dataset.classes, samples: kept)
     }
 
@@ -95,6 +99,7 @@ public final class ImageTensorCache: @unchecked Sendable {
         hasher.update(Array((cache.sha256 + "\n" + indices.map(String.init).joined(separator: ",")).utf8))
         sha256 = hasher.finalizeHex()
         skipped = []
+        fileSHA256 = indices.map { cache.fileSHA256[$0] }
         dataset = LabeledDataset(source: cache.dataset.source, classes: cache.dataset.classes, samples: indices.map { cache.dataset.samples[$0] })
     }
 

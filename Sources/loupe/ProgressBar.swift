@@ -20,8 +20,7 @@ final class ProgressBar {
             let now = Date().timeIntervalSince1970
             if step != steps && now - lastDraw < 0.2 { return }
             lastDraw = now
-            let width = 24, filled = width * step / steps
-            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+            let bar = Self.bar(step, of: steps, width: 24)
             let val = validationAccuracy.map { "val acc \(String(format: "%.3f", $0))  " } ?? ""
             write("\r\u{1B}[2Kepoch \(epoch)/\(epochs) [\(bar)] \(step)/\(steps)  loss \(String(format: "%.4f", loss))  \(val)"
                   + "\(String(format: "%.1f", rate)) img/s  ETA \(Self.clock(eta))")
@@ -42,6 +41,12 @@ final class ProgressBar {
     }
 
     func finish() { if interactive { write("\r\u{1B}[2K") } }
+
+    /// `#########---------------`: `done` of `total` as `width` characters.
+    static func bar(_ done: Int, of total: Int, width: Int) -> String {
+        let filled = total > 0 ? width * min(done, total) / total : 0
+        return String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+    }
 
     static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())

@@ -6,7 +6,7 @@ import XCTest
 final class ReportThumbnailTests: XCTestCase {
     func testLongerSideFitsAndAspectIsKept() throws {
         let gray = try Image(width: 320, height: 200, channels: 1, pixels: (0..<64_000).map { UInt8($0 % 320 * 255 / 319) })
-        let small = try ReportThumbnail.downscaled(gray, maxSide: 160)
+        let small = try ImageTransforms.thumbnail(gray, maxSide: 160)
         XCTAssertEqual([small.width, small.height, small.channels], [160, 100, 1])
         // A horizontal ramp stays a ramp: the left edge dark, the right edge bright, monotone rows.
         let row = Array(small.pixels8![0..<160])
@@ -15,7 +15,7 @@ final class ReportThumbnailTests: XCTestCase {
         XCTAssertEqual(row, row.sorted())
 
         let strip = try Image(width: 1000, height: 10, channels: 1, pixels: [UInt8](repeating: 9, count: 10_000))
-        let thin = try ReportThumbnail.downscaled(strip, maxSide: 160)
+        let thin = try ImageTransforms.thumbnail(strip, maxSide: 160)
         XCTAssertEqual([thin.width, thin.height], [160, 2])
         XCTAssertTrue(thin.pixels8!.allSatisfy { $0 == 9 })
     }
@@ -24,7 +24,7 @@ final class ReportThumbnailTests: XCTestCase {
     func testCheckerboardAveragesToGray() throws {
         let pixels = (0..<(64 * 64)).map { (($0 % 64) + ($0 / 64)) % 2 == 0 ? UInt8(0) : 255 }
         let board = try Image(width: 64, height: 64, channels: 1, pixels: pixels)
-        let small = try ReportThumbnail.downscaled(board, maxSide: 8)
+        let small = try ImageTransforms.thumbnail(board, maxSide: 8)
         XCTAssertEqual([small.width, small.height], [8, 8])
         XCTAssertTrue(small.pixels8!.allSatisfy { $0 == 128 }, "\(small.pixels8!)")
     }
@@ -34,7 +34,7 @@ final class ReportThumbnailTests: XCTestCase {
         var samples: [UInt16] = []
         for pixel in 0..<(50 * 30) { samples += [UInt16(pixel * 40), 65535, 0, 1234] }
         let image = try Image(width: 50, height: 30, channels: 4, pixels16: samples)
-        let copy = try ReportThumbnail.downscaled(image, maxSide: 160)
+        let copy = try ImageTransforms.thumbnail(image, maxSide: 160)
         XCTAssertEqual([copy.width, copy.height, copy.channels, copy.bitDepth], [50, 30, 3, 8])
         for pixel in [0, 7, 777, 1499] {
             let expected = UInt8((Float(pixel * 40) / 65535 * 255).rounded())

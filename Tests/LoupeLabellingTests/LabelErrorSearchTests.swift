@@ -22,7 +22,7 @@ final class LabelErrorSearchTests: XCTestCase {
         var views: [[Float]] = []
         for v in 0..<8 {
             var out = [Float](repeating: -1, count: side * side)
-            image.withUnsafeBufferPointer { src in out.withUnsafeMutableBufferPointer { DihedralView.write(v, from: src.baseAddress!, to: $0.baseAddress!, height: side, width: side) } }
+            image.withUnsafeBufferPointer { src in out.withUnsafeMutableBufferPointer { LabelErrorSearch.writeView(v, from: src.baseAddress!, to: $0.baseAddress!, channels: 1, height: side, width: side) } }
             XCTAssertEqual(out.sorted(), image, "view \(v) is a permutation")
             XCTAssertEqual(out[4], 4, "the centre stays")
             views.append(out)

@@ -98,8 +98,7 @@ public enum LabelErrorSearch {
             let p = probabilities[i].map(Float.init)
             let score = p.withUnsafeBufferPointer { rule.defectScore($0) }
             let top = p.indices.max { p[$0] < p[$1] }!
-            let hash = FileManager.default.contents(atPath: samples[i].path).map { SHA256.hex($0) } ?? ""
-            var r = LabelRecord(path: samples[i].path, sha256: hash, verdict: rule.rejects(score: score) ? "reject" : "pass", score: score,
+            var r = LabelRecord(path: samples[i].path, sha256: cache.fileSHA256[i], verdict: rule.rejects(score: score) ? "reject" : "pass", score: score,
                                 className: classes[top], probabilities: zip(classes, p).map { ($0, $1) }, model: modelName,
                                 threshold: rule.threshold, time: time, group: samples[i].group)
             r.label = classes[labels[i]]
@@ -144,10 +143,8 @@ public enum LabelErrorSearch {
                 let n = min(batch, indices.count - start)
                 for j in 0..<n {
                     let dst = input.pointer + j * per, src = cache.image(indices[start + j])
-                    for c in 0..<cache.channels {
-                        DihedralView.write(view, from: src + c * plane, to: dst + c * plane, height: h, width: w)
-                        ImageKernels.normalize(dst + c * plane, count: plane, mean: mean[c], std: std[c])
-                    }
+                    writeView(view, from: src, to: dst, channels: cache.channels, height: h, width: w)
+                    for c in 0..<cache.channels { ImageKernels.normalize(dst + c * plane, count: plane, mean: mean[c], std: std[c]) }
                 }
                 output.withUnsafeMutableBufferPointer { session.run(input: input.pointer, batch: n, output: $0.baseAddress!) }
                 for j in 0..<n { for c in 0..<k { result[start + j][c] += Double(output[j * k + c]) / Double(views) } }
@@ -156,22 +153,14 @@ public enum LabelErrorSearch {
         }
         return result
     }
-}
 
-/// The 8 symmetries of a square image (4 of a rectangle): view 0 is the image, 1 mirrored left
-/// to right, 2 upside down, 3 turned half round, 4–7 the same transposed (quarter turns and
-/// diagonal mirrors).
-enum DihedralView {
-    static func write(_ view: Int, from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, height h: Int, width w: Int) {
-        let flipX = view & 1 != 0, flipY = view & 2 != 0, transpose = view & 4 != 0
-        precondition(!transpose || h == w, "DihedralView: transposed views need a square image, got \(w)x\(h)")
-        for y in 0..<h {
-            for x in 0..<w {
-                var sx = transpose ? y : x, sy = transpose ? x : y
-                if flipX { sx = w - 1 - sx }
-                if flipY { sy = h - 1 - sy }
-                dst[y * w + x] = src[sy * w + sx]
-            }
-        }
+    /// View `view` of an image: 0 as it is, 1 mirrored left to right, 2 upside down, 3 turned
+    /// half round, 4–7 the same transposed (quarter turns and diagonal mirrors; square images
+    /// only), through the training augmentation's orientation kernel.
+    static func writeView(_ view: Int, from source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>,
+                          channels: Int, height: Int, width: Int) {
+        precondition(view & 4 == 0 || height == width, "LabelErrorSearch: transposed views need a square image, got \(width)x\(height)")
+        AugmentationKernels.orient(source, into: destination, planes: channels, height: height, width: width,
+                                   transposed: view & 4 != 0, reverseRows: view & 2 != 0, reverseColumns: view & 1 != 0)
     }
 }

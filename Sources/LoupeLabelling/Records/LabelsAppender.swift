@@ -33,12 +33,16 @@ public final class LabelsAppender {
             }
         }
         var records: [LabelRecord] = []
-        if fm.fileExists(atPath: path) {
-            records = try LabelsFile.read(path, tolerateTornTail: true)
+        if let data = fm.contents(atPath: path) {
+            let whole = LabelsFile.wholeLinesLength(data)
+            records = try LabelsFile.records(in: data.prefix(whole), path: path)
             if let other = records.first(where: { $0.model != model }) {
                 throw LabellingError.otherModel(path: path, found: other.model, running: model)
             }
-            try Self.cutTornTail(path)
+            // Cut a line torn by a kill, so the next append starts on a line of its own.
+            if whole < data.count && truncate(path, off_t(whole)) != 0 {
+                throw LabellingError.cannotWrite(path: path, operation: "truncate", errno: errno)
+            }
         }
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw LabellingError.cannotWrite(path: path, operation: "open for appending", errno: errno) }
@@ -65,14 +69,6 @@ public final class LabelsAppender {
     public func close() { fsync(fd) }
 
     private func append(text: String) throws {
-        var bytes = Array(text.utf8)
-        try bytes.withUnsafeMutableBytes { try FileDescriptorWriter.writeAll(fd, UnsafeRawBufferPointer($0), path: path) }
-    }
-
-    /// Truncates `path` after its last newline (removing a line torn by a kill).
-    static func cutTornTail(_ path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path), let last = data.last, last != UInt8(ascii: "\n") else { return }
-        let keep = data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
-        guard truncate(path, off_t(keep)) == 0 else { throw LabellingError.cannotWrite(path: path, operation: "truncate", errno: errno) }
+        try Array(text.utf8).withUnsafeBytes { try FileDescriptorWriter.writeAll(fd, $0, path: path) }
     }
 }

@@ -11,13 +11,20 @@ public enum LabelsFile {
     ///   appending); otherwise such a line is parsed like any other.
     /// - Throws: ``LabellingError`` naming the file and line of a malformed row.
     public static func read(_ path: String, tolerateTornTail: Bool = false) throws -> [LabelRecord] {
-        let format = try LabelsFileFormat(path: path)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LabellingError.cannotWrite(path: path, operation: "read", errno: errno == 0 ? ENOENT : errno)
         }
-        var bytes = data
-        if tolerateTornTail, let last = bytes.lastIndex(of: UInt8(ascii: "\n")) { bytes = bytes.prefix(through: last) }
-        else if tolerateTornTail { bytes = Data() }
+        return try records(in: tolerateTornTail ? data.prefix(wholeLinesLength(data)) : data, path: path)
+    }
+
+    /// Bytes of `data` up to and including its last newline (a torn last line left out).
+    static func wholeLinesLength(_ data: Data) -> Int {
+        data.lastIndex(of: UInt8(ascii: "\n")).map { $0 - data.startIndex + 1 } ?? 0
+    }
+
+    /// The records in `bytes`, the contents of the labels file `path`.
+    static func records(in bytes: Data, path: String) throws -> [LabelRecord] {
+        let format = try LabelsFileFormat(path: path)
         guard let text = String(data: bytes, encoding: .utf8) else {
             throw LabellingError.malformedLabelsFile(path: path, line: 1, reason: "the file is not UTF-8 text")
         }

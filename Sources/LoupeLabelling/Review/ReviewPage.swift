@@ -2,8 +2,6 @@ import Dispatch
 import Foundation
 import LoupeDataset
 import LoupeImaging
-import LoupeInspection
-import LoupeModel
 import LoupeTensor
 
 /// Builds the review page (`loupe review LABELS`) from a labels file: the items sorted for a
@@ -138,16 +136,9 @@ public struct ReviewPage {
 
     /// The image at `path` shrunk to fit `side`, as a `data:image/jpeg;base64,` URI; nil if unreadable.
     static func thumbnail(_ path: String, side: Int) -> String? {
-        guard let image = try? ImageDecoder.decode(contentsOf: path) else { return nil }
-        let channels = image.channels >= 3 ? 3 : 1
-        let scale = min(1, Double(side) / Double(max(image.width, image.height)))
-        let w = max(1, Int((Double(image.width) * scale).rounded())), h = max(1, Int((Double(image.height) * scale).rounded()))
-        let spec = InputSpec(channels: channels, height: h, width: w, mean: [Float](repeating: 0, count: channels),
-                             std: [Float](repeating: 1, count: channels))
-        guard let planes = try? image.networkInput(channels: channels, normalization: .unit(channels: channels), name: path),
-              let small = w == image.width && h == image.height ? planes : try? ImageTransforms.resized(planes, width: w, height: h, name: path),
-              let picture = try? NetworkInputImage.image(small.pointer, spec: spec, name: path),
-              let jpeg = try? ImageEncoder.jpegData(picture, quality: 80, name: path) else { return nil }
+        guard let image = try? ImageDecoder.decode(contentsOf: path),
+              let small = try? ImageTransforms.thumbnail(image, maxSide: side, name: path),
+              let jpeg = try? ImageEncoder.jpegData(small, quality: 80, name: path) else { return nil }
         return "data:image/jpeg;base64," + Data(jpeg).base64EncodedString()
     }
 }

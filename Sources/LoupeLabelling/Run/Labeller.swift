@@ -166,8 +166,7 @@ public final class Labeller {
             let path = (folder as NSString).appendingPathComponent(String(sha256.prefix(20)) + ".png")
             if FileManager.default.fileExists(atPath: path) { return path }
             let heat = OcclusionHeatmap(inspector: inspector, input: input)
-            let picture = try heat.overlay(on: input, spec: inspector.input)
-            try AtomicFile.replace(path, with: Data(try ImageEncoder.pngData(picture, name: path)))
+            try ImageEncoder.writePNG(try heat.overlay(on: input, spec: inspector.input), to: path)
             return path
         }
     }

@@ -138,7 +138,8 @@ extension AugmentationKernels {
     }
 
     /// Orientation from ``AugmentationDraw/orientation``, in one pass (a copy when it is the identity).
-    static func orient(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>,
+    /// Also the 8 views of test-time averaging (`loupe label --find-errors`).
+    public static func orient(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>,
                        planes: Int, height: Int, width: Int, transposed: Bool, reverseRows rr: Bool, reverseColumns rc: Bool) {
         if transposed {
             transpose(source, into: destination, planes: planes, height: height, width: width, reverseRows: rr, reverseColumns: rc)

@@ -184,10 +184,9 @@ final class LabellingProgress {
         guard interactive, p.total > 0 else { return }
         if p.done != p.total && p.seconds - last < 0.2 { return }
         last = p.seconds
-        let width = 30, filled = width * p.done / p.total
         let rate = p.seconds > 0 ? Double(p.done) / p.seconds : 0
         let eta = rate > 0 ? Double(p.total - p.done) / rate : 0
-        FileHandle.standardError.write(Data(("\r\u{1B}[2K[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        FileHandle.standardError.write(Data(("\r\u{1B}[2K[" + ProgressBar.bar(p.done, of: p.total, width: 30)
             + "] \(p.done)/\(p.total)  " + String(format: "%.1f img/s", rate) + "  ETA \(ProgressBar.clock(eta))").utf8))
     }
 
