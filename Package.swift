@@ -14,11 +14,11 @@
 //   model         LoupeModel   LoupeONNX
 //   compute       LoupeKernels   LoupeImaging
 //   foundation    LoupeTensor
-//   C shims       CLoupeSystem   CImageCodecs   CV4L2   CCaptureKernels   CMosquitto
+//   C shims       CLoupeSystem   CImageCodecs   CV4L2   CCaptureKernels   CGemmKernels   CMosquitto
 //                 CLinearAlgebra (LAPACKE + OpenBLAS)   CXGBoost   CCrypto (libcrypto: SHA-256)
 //
 //   LoupeTensor ........ CLoupeSystem, CCrypto
-//   LoupeKernels ....... LoupeTensor
+//   LoupeKernels ....... CGemmKernels, LoupeTensor
 //   LoupeImaging ....... CImageCodecs, LoupeTensor
 //   LoupeModel ......... LoupeTensor
 //   LoupeONNX .......... LoupeModel, SwiftProtobuf
@@ -36,17 +36,20 @@
 //                        Yams, Hummingbird (HTTP API), Prometheus (metrics)
 //
 //   test support  CMallocCounter   LoupePeers (mosquitto, pymodbus PLC, MES stand-in)
-//                 LoupeTestSupport (seeded data, assertClose, temp dirs, allocation counter, peers)
+//                 LoupeTestSupport (seeded data, assertClose, temp dirs, allocation counter, peers,
+//                                   every kernel variant)
 //
-// Speed: the SIMD kernels need a target CPU, or the compiler emits SSE2 and no FMA (README
-// "Building for another CPU"). The default is the CPU of the building machine; set
-// LOUPE_TARGET_CPU (e.g. `znver4`, `haswell`, `x86-64`) to choose another. Exclusivity checks
-// are off only in the modules that host measured hot kernels (`kernelSpeed`); the MES adapter,
-// the reject path and everything else keep them.
+// Speed: the Swift SIMD code is compiled for a baseline every plant PC of the last decade has,
+// x86-64 with AVX2 and FMA (`haswell`); the register tiles where the ISA matters most exist per
+// ISA in C (CGemmKernels, CCaptureKernels) and are chosen at run time from CPUID
+// (docs/kernels.md). Set LOUPE_TARGET_CPU to build for another baseline: `x86-64` for SSE-only
+// CPUs, `native` for the building machine. Exclusivity checks are off only in the modules that
+// host measured hot kernels (`kernelSpeed`); the MES adapter, the reject path and everything
+// else keep them.
 import PackageDescription
 import Foundation
 
-let targetCPU = ProcessInfo.processInfo.environment["LOUPE_TARGET_CPU"] ?? "native"
+let targetCPU = ProcessInfo.processInfo.environment["LOUPE_TARGET_CPU"] ?? "haswell"
 let speed: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU]), .swiftLanguageMode(.v5)]
 let kernelSpeed: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU, "-enforce-exclusivity=unchecked"]), .swiftLanguageMode(.v5)]
 let cSpeed: [CSetting] = [.unsafeFlags(["-O2", "-march=\(targetCPU)"])]
@@ -76,6 +79,8 @@ let package = Package(
         .target(name: "CV4L2"),
         // Baseline-compiled; its AVX-512 kernels have function target attributes and runtime dispatch.
         .target(name: "CCaptureKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        // Per-ISA GEMM tiles (AVX2+FMA, AVX-512) and CPUID checks; baseline-compiled like the above.
+        .target(name: "CGemmKernels", cSettings: [.unsafeFlags(["-O2"])]),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(name: "CLinearAlgebra", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
         .systemLibrary(name: "CXGBoost", providers: [.apt(["libxgboost-dev"])]),
@@ -85,7 +90,7 @@ let package = Package(
         .target(name: "LoupeTensor", dependencies: ["CLoupeSystem", "CCrypto"], swiftSettings: speed),
 
         // ── compute: SIMD kernels with scalar twins; image codecs and conversions ───────────
-        .target(name: "LoupeKernels", dependencies: ["LoupeTensor"], swiftSettings: kernelSpeed),
+        .target(name: "LoupeKernels", dependencies: ["CGemmKernels", "LoupeTensor"], swiftSettings: kernelSpeed),
         .target(name: "LoupeImaging", dependencies: ["CImageCodecs", "LoupeTensor"], swiftSettings: kernelSpeed),
 
         // ── model: file format, the resolved graph, the verdict rule; ONNX import ───────────
@@ -162,7 +167,7 @@ let package = Package(
         .target(name: "CMallocCounter", path: "Tests/Support/CMallocCounter"),
         .target(name: "LoupePeers", dependencies: ["LoupeMES", "LoupeTensor"], path: "Tests/Support/Peers",
                 exclude: ["mes_plc_peer.py"], swiftSettings: speed),
-        .target(name: "LoupeTestSupport", dependencies: ["CMallocCounter", "LoupePeers", "LoupeTensor"],
+        .target(name: "LoupeTestSupport", dependencies: ["CMallocCounter", "LoupePeers", "LoupeKernels", "LoupeTensor"],
                 path: "Tests/Support/TestSupport", swiftSettings: speed),
 
         // ── tests ──────────────────────────────────────────────────────────────────────────

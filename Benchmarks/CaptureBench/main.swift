@@ -32,8 +32,13 @@ let cases = [Case(format: .grey, width: 640, height: 480, channels: 1), Case(for
 
 var rows: [String] = []
 var worst = 0.0
-print("kernel: \(FrameConverter.cpuHasAVX512 ? "AVX-512 (CCaptureKernels)" : "portable Swift (no AVX-512 on this CPU)")")
-print("format  size        out      convert µs   memcpy µs   ratio   portable µs")
+// The one list of kernel variants: the active one (the best this CPU runs, or LOUPE_KERNELS) is
+// the headline; every supported one is timed beside it.
+let active = KernelVariant.active
+let variants = KernelVariant.supported
+let cpu = CPUDescription.current.summary
+print("CPU: \(cpu); kernel variant: \(active)")
+print("format  size        out      convert µs   memcpy µs   ratio   " + variants.map { "\($0.rawValue) µs".padding(toLength: 13, withPad: " ", startingAt: 0) }.joined())
 for c in cases {
     let format = FrameFormat(pixelFormat: c.format, width: c.width, height: c.height)
     let bytes = format.imageSize
@@ -51,20 +56,24 @@ for c in cases {
                                        channels: c.channels, normalization: normalization)
     let output = UnsafeMutablePointer<Float>.allocate(capacity: converter.outputCount)
     let source = UnsafeRawBufferPointer(frame)
-    let convert = try medianMicroseconds { try converter.convert(source, into: output, capacity: converter.outputCount) }
-    converter.useAVX512 = false
-    let portable = try medianMicroseconds { try converter.convert(source, into: output, capacity: converter.outputCount) }
-    converter.useAVX512 = FrameConverter.cpuHasAVX512
+    var byVariant: [KernelVariant: Double] = [:]
+    for variant in variants {
+        converter.kernelVariant = variant
+        byVariant[variant] = try medianMicroseconds { try converter.convert(source, into: output, capacity: converter.outputCount) }
+    }
+    let convert = byVariant[active]!
     let memcpyTime = medianMicroseconds { memcpy(copy.baseAddress!, frame.baseAddress!, bytes) }
     let ratio = convert / memcpyTime
     worst = max(worst, ratio)
     let out = c.channels == 1 ? "300x300x1" : "300x300x3"
     print("\(c.format)    \("\(c.width)x\(c.height)".padding(toLength: 10, withPad: " ", startingAt: 0))  \(out)  "
-          + "\(String(format: "%10.1f", convert))  \(String(format: "%10.1f", memcpyTime))  \(String(format: "%6.2f", ratio))  \(String(format: "%10.1f", portable))")
+          + "\(String(format: "%10.1f", convert))  \(String(format: "%10.1f", memcpyTime))  \(String(format: "%6.2f", ratio))  "
+          + variants.map { String(format: "%10.1f   ", byVariant[$0]!) }.joined())
     rows.append("""
         {"format": "\(c.format)", "width": \(c.width), "height": \(c.height), "frame_bytes": \(bytes), \
     "roi": "\(region.width)x\(region.height)+\(region.x)+\(region.y)", "output": "\(out)", \
-    "convert_us": \(String(format: "%.2f", convert)), "convert_portable_us": \(String(format: "%.2f", portable)), "memcpy_us": \(String(format: "%.2f", memcpyTime)), \
+    "convert_us": \(String(format: "%.2f", convert)), \
+    "convert_us_by_variant": {\(variants.map { "\"\($0.rawValue)\": \(String(format: "%.2f", byVariant[$0]!))" }.joined(separator: ", "))}, "memcpy_us": \(String(format: "%.2f", memcpyTime)), \
     "ratio_to_memcpy": \(String(format: "%.3f", ratio))}
     """)
     frame.deallocate(); copy.deallocate(); output.deallocate()
@@ -74,7 +83,8 @@ let json = """
   "benchmark": "frame buffer -> network input (ROI + bilinear resize to 300x300 + normalise), FrameConverter SIMD path, vs memcpy of the same frame",
   "iterations": \(iterations),
   "statistic": "median per-frame microseconds, single thread; memcpy is cache-hot (same buffer each run), as is the frame the conversion reads",
-  "kernel": "\(FrameConverter.cpuHasAVX512 ? "avx512" : "portable")",
+  "kernel_variant": "\(active.rawValue)",
+  "cpu_model": "\(cpu)",
   "target_ratio": 3.0,
   "worst_ratio_to_memcpy": \(String(format: "%.3f", worst)),
   "cases": [

@@ -11,6 +11,7 @@ import LoupeTensor
 ///   loupe-bench inference (--onnx FILE | --model DIR) [--threads 1,2] [--batch 1,32] [--seconds S] [--json OUT]
 ///   loupe-bench dump (--onnx FILE | --model DIR) --input IN.bin --output OUT.bin --batch N
 ///   loupe-bench gemm [--size 512] [--seconds S]
+///   loupe-bench variants                                               kernel variants this CPU runs, best last
 ///   loupe-bench layers (--onnx FILE | --model DIR) [--threads T]      per-step time for batch 1
 ///   loupe-bench train [--model DIR] [--size 300] [--batch 32] [--threads 2] [--seconds S] [--layers 1]   (TrainBench.swift)
 ///   loupe-bench kernels [--only gemm|convs|parallel|chain|profile]   single-kernel timings (KernelBench.swift)
@@ -39,7 +40,11 @@ func loadModel() -> Model {
     fail("give --onnx FILE or --model DIR")
 }
 
-func writeJSON(_ object: Any) {
+/// The kernel variant that ran (LOUPE_KERNELS or the best for this CPU) and the CPU, for every report.
+let machineFields: [String: Any] = ["kernel_variant": KernelVariant.active.rawValue, "cpu_model": CPUDescription.current.summary]
+
+func writeJSON(_ object: [String: Any]) {
+    let object = object.merging(machineFields) { mine, _ in mine }
     let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
     print(String(decoding: data, as: UTF8.self))
     if let path = options["json"] { try! (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: path)) }
@@ -98,8 +103,13 @@ case "gemm":
     }
     let gflops = 2 * Double(n * n * n) / BenchStatistics.median(times) / 1e9
     // The peak is a ceiling: take the best of several probes so a busy moment cannot lower it.
-    let peak = (0..<5).map { _ in Gemm.measureFMAPeak(seconds: 0.4) }.max()!
+    let peak = (0..<5).map { _ in Gemm.measureFMAPeak(variant: .active, seconds: 0.4) }.max()!
     writeJSON(["size": n, "gemm_gflops_1t": gflops, "fma_peak_gflops_1t": peak, "gemm_fraction_of_peak": gflops / peak])
+
+case "variants":
+    // The ISA variants worth timing: every supported one but the portable fallback, unless it is the only one.
+    let variants = KernelVariant.supported.count > 1 ? KernelVariant.supported.filter { $0 != .portable } : KernelVariant.supported
+    for variant in variants { print(variant.rawValue) }
 
 case "layers":
     let model = loadModel()

@@ -2,11 +2,6 @@
 
 #include <immintrin.h>
 
-int loupe_capture_has_avx512(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") ? 1 : 0;
-}
-
 __attribute__((target("avx512f")))
 void loupe_resample_row_avx512(const float *row, const loupe_resample_block *blocks, int32_t block_count,
                                const int32_t *left, const int32_t *right, const float *weights,

@@ -1,5 +1,6 @@
 import CCaptureKernels
 import LoupeImaging
+import LoupeTensor
 
 extension FrameConverter {
 
@@ -21,8 +22,9 @@ extension FrameConverter {
         let k = components.count
         let m = folded, o = foldedOffset, s = foldedScale, b = foldedBias
         let horizontal = resampled
-        // YUYV/UYVY on AVX-512: de-interleaved rows and their tables; otherwise the plane spans.
-        let usePacked = useAVX512 && packed != nil
+        // YUYV/UYVY with the C kernels: de-interleaved rows and their tables; otherwise the plane spans.
+        let variant = kernelVariant
+        let usePacked = variant != .portable && packed != nil
         let components = usePacked ? packed!.components : self.components
         let componentRows = usePacked ? packed!.rows : planeRows
         for y in 0..<outputHeight {
@@ -32,33 +34,36 @@ extension FrameConverter {
                 let bottom = source + plane.offset + (Int(rowBottom[y]) >> plane.rowShift) * plane.bytesPerLine + plane.spanStart
                 if usePacked, let packed {
                     let rows = packed.rows, chroma = k == 3
-                    let done = Int(loupe_lerp_packed_yuv_avx512(top + packed.pairStart * 4 - plane.spanStart,
-                                                                bottom + packed.pairStart * 4 - plane.spanStart, wy,
-                                                                Int32(packed.pairs), Int32(packed.yFirst), rows[0],
-                                                                chroma ? rows[1] : nil, chroma ? rows[2] : nil))
-                    Self.lerpPackedYUV(top + packed.pairStart * 4 - plane.spanStart, bottom + packed.pairStart * 4 - plane.spanStart,
-                                       weight: wy, pairs: done..<packed.pairs, yFirst: packed.yFirst, chroma: chroma,
+                    let packedTop = top + packed.pairStart * 4 - plane.spanStart
+                    let packedBottom = bottom + packed.pairStart * 4 - plane.spanStart
+                    let done = variant == .avx512
+                        ? Int(loupe_lerp_packed_yuv_avx512(packedTop, packedBottom, wy, Int32(packed.pairs), Int32(packed.yFirst),
+                                                           rows[0], chroma ? rows[1] : nil, chroma ? rows[2] : nil))
+                        : Int(loupe_lerp_packed_yuv_avx2(packedTop, packedBottom, wy, Int32(packed.pairs), Int32(packed.yFirst),
+                                                         rows[0], chroma ? rows[1] : nil, chroma ? rows[2] : nil))
+                    Self.lerpPackedYUV(packedTop, packedBottom, weight: wy, pairs: done..<packed.pairs, yFirst: packed.yFirst, chroma: chroma,
                                        y: rows[0], u: rows[1], v: rows[2])
                 } else {
                     Self.lerpRows(top, bottom, weight: wy, into: planeRows[index], count: plane.spanLength)
                 }
             }
             let row = destination + y * width
-            if useAVX512 {
+            if variant != .portable {
+                let resample = variant == .avx512 ? loupe_resample_row_avx512 : loupe_resample_row_avx2
                 // Resample straight into the output planes (gray), or into scratch then colour-map.
                 if k == 1 {
                     let component = components[0]
                     for c in 0..<channels {
-                        loupe_resample_row_avx512(componentRows[component.plane], component.blocks, Int32(component.blockCount),
-                                                  component.blockLeft, component.blockRight, component.blockWeight,
-                                                  row + c * planeSize, 1, m[c * 3], o[c], s[c], b[c])
+                        resample(componentRows[component.plane], component.blocks, Int32(component.blockCount),
+                                 component.blockLeft, component.blockRight, component.blockWeight,
+                                 row + c * planeSize, 1, m[c * 3], o[c], s[c], b[c])
                     }
                     continue
                 }
                 for (j, component) in components.enumerated() {
-                    loupe_resample_row_avx512(componentRows[component.plane], component.blocks, Int32(component.blockCount),
-                                              component.blockLeft, component.blockRight, component.blockWeight,
-                                              horizontal + j * width, 0, 1, 0, 1, 0)
+                    resample(componentRows[component.plane], component.blocks, Int32(component.blockCount),
+                             component.blockLeft, component.blockRight, component.blockWeight,
+                             horizontal + j * width, 0, 1, 0, 1, 0)
                 }
             } else {
                 for (j, component) in components.enumerated() {
@@ -70,9 +75,9 @@ extension FrameConverter {
                 for c in 0..<channels {
                     Self.mapGray(horizontal, into: row + c * planeSize, count: width, m: m[c * 3], o: o[c], s: s[c], b: b[c])
                 }
-            } else if channels == 3 && useAVX512 {
-                loupe_map_colour3_avx512(horizontal, horizontal + width, horizontal + 2 * width, row, Int64(planeSize), Int32(width),
-                                         m, o, s, b)
+            } else if channels == 3 && variant != .portable {
+                let map = variant == .avx512 ? loupe_map_colour3_avx512 : loupe_map_colour3_avx2
+                map(horizontal, horizontal + width, horizontal + 2 * width, row, Int64(planeSize), Int32(width), m, o, s, b)
             } else if channels == 3 {
                 Self.mapColour3(horizontal, horizontal + width, horizontal + 2 * width, into: row, planeSize: planeSize,
                                 count: width, m: m, o: o, s: s, b: b)

@@ -1,5 +1,6 @@
 import CCaptureKernels
 import LoupeImaging
+import LoupeTensor
 
 /// Turns raw frame buffers into network input — region of interest, bilinear resize,
 /// colour conversion, normalisation — in one pass that reads the frame buffer in place
@@ -34,20 +35,18 @@ public final class FrameConverter {
     /// Floats written per frame: `channels * outputHeight * outputWidth`, `(C, H, W)`.
     public var outputCount: Int { channels * outputHeight * outputWidth }
 
-    /// True when the CPU has AVX-512F: the horizontal pass then runs the permute kernel of
-    /// `CCaptureKernels`; otherwise (or when a test turns it off) the portable Swift loops.
-    public static let cpuHasAVX512 = loupe_capture_has_avx512() != 0
-    /// Use the AVX-512 kernels (default: when the CPU has them). Tests and the benchmark turn
-    /// it off to check and measure the portable path; it cannot be turned on without AVX-512.
-    public var useAVX512 = FrameConverter.cpuHasAVX512 {
-        didSet { precondition(!useAVX512 || Self.cpuHasAVX512, "FrameConverter: this CPU has no AVX-512") }
+    /// Which kernels convert: AVX-512 or AVX2 (`CCaptureKernels`: YUV de-interleave, horizontal
+    /// resampling, colour map) or the portable Swift loops. Default: the process's
+    /// ``KernelVariant/active``; tests and the benchmark set each supported one in turn.
+    public var kernelVariant = KernelVariant.active {
+        didSet { precondition(kernelVariant.isSupported, "FrameConverter: this CPU lacks \(kernelVariant.instructionSet)") }
     }
 
     let planes: [Plane]
     /// Per plane: one vertically blended span (`spanLength` floats).
     let planeRows: [UnsafeMutablePointer<Float>]
 
-    /// Set for YUYV/UYVY on AVX-512 CPUs (the portable path reads the interleaved span).
+    /// Set for YUYV/UYVY on AVX2 and AVX-512 CPUs (the portable path reads the interleaved span).
     let packed: PackedYUV?
     let components: [Component]
     /// Per output channel: weights of each component and an offset, in output units (0...1).
@@ -138,7 +137,7 @@ public final class FrameConverter {
         var planes: [Plane] = []
         var components: [Component] = []
         let first = region.x, last = region.x + region.width - 1
-        if FrameConverter.cpuHasAVX512 && (sampledFormat.pixelFormat == .yuyv || sampledFormat.pixelFormat == .uyvy) {
+        if KernelVariant.avx2.isSupported && (sampledFormat.pixelFormat == .yuyv || sampledFormat.pixelFormat == .uyvy) {
             let pairStart = first >> 1, pairs = (last >> 1) - (first >> 1) + 1
             let rows = [2 * pairs, pairs, pairs].map { count -> UnsafeMutablePointer<Float> in
                 let row = UnsafeMutablePointer<Float>.allocate(capacity: count + 32)

@@ -79,7 +79,7 @@ extension Conv2D {
                     let oc0 = group * mg + ir
                     let epilogue = GemmEpilogue(accumulate: false, bias: biasPtr + oc0,
                                                 residual: residual.map { $0 + oc0 * n + q0 }, relu: relu)
-                    gemmMicrokernel8x32(kc: kg, a: weightsA + group * aGroupStride + ir * kg, b: b, bStride: bStride,
+                    gemmTile(kc: kg, a: weightsA + group * aGroupStride + ir * kg, b: b, bStride: bStride,
                                         c: output + oc0 * n + q0, ldc: n, rows: min(gemmTileRows, mg - ir), cols: cols,
                                         epilogue: epilogue)
                 }

@@ -115,7 +115,7 @@ extension Conv2D {
                 for ir in stride(from: 0, to: cout, by: gemmTileRows) {
                     let epilogue = GemmEpilogue(accumulate: false, bias: biasPtr + ir,
                                                 residual: residual.map { $0 + ir * n + p0 + q0 }, relu: relu)
-                    gemmMicrokernel8x32(kc: k, a: weightsA + ir * k, b: UnsafePointer(b + q0), bStride: ldb,
+                    gemmTile(kc: k, a: weightsA + ir * k, b: UnsafePointer(b + q0), bStride: ldb,
                                         c: output + ir * n + p0 + q0, ldc: n, rows: min(gemmTileRows, cout - ir), cols: cols,
                                         epilogue: epilogue)
                 }

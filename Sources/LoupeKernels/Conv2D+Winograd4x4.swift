@@ -27,7 +27,7 @@ extension Conv2D {
     var winogradTilesX: Int { (geometry.outWidth + 3) / 4 }
     var winogradTilesY: Int { (geometry.outHeight + 3) / 4 }
     var winogradCoutPadded: Int { roundUp(geometry.outChannels, gemmTileRows) }
-    /// Per worker: V `[36][Cin][32]` (B panels) + M `[36][CoutPad][32]` + two 36x16 transform tiles + a row buffer.
+    /// Per worker: V `[36][Cin][32]` (B panels) + M `[CoutPad][36][32]` + two 36x16 transform tiles + a row buffer.
     var winogradScratchPerWorker: Int {
         roundUp(36 * geometry.inChannels * 32 + 36 * winogradCoutPadded * 32 + 2 * 36 * 16 + Conv2D.winogradRowBufferCount, 16)
     }
@@ -103,7 +103,9 @@ extension Conv2D {
         let weightsU = UnsafePointer(packedWeights), biasPtr = UnsafePointer(packedBias)
         let relu = activation == .relu
         let v = scratch + worker * perWorker             // [36][Cin][32]
-        let m = v + 36 * cin * 32                         // [36][CoutPad][32]
+        // [CoutPad][36][32]: the output transform reads one channel's 36 rows as 4.5 KB in a row
+        // (laid out [36][CoutPad][32] they were 36 strided L2 misses per channel and half).
+        let m = v + 36 * cin * 32
         let tile = UnsafeMutableRawPointer(m + 36 * coutPad * 32).assumingMemoryBound(to: SIMD16<Float>.self)  // [36] x 16 lanes
         let tile2 = tile + 36
         let rowBuffer = UnsafeMutableRawPointer(tile2 + 36).assumingMemoryBound(to: Float.self)
@@ -124,8 +126,8 @@ extension Conv2D {
             for xi in 0..<36 {
                 let b = UnsafePointer(v + xi * cin * 32)
                 for p in p0..<p1 {
-                    gemmMicrokernel8x32(kc: cin, a: weightsU + xi * uStride + p * gemmTileRows * cin, b: b, bStride: 32,
-                                        c: m + (xi * coutPad + p * gemmTileRows) * 32, ldc: 32,
+                    gemmTile(kc: cin, a: weightsU + xi * uStride + p * gemmTileRows * cin, b: b, bStride: 32,
+                                        c: m + (p * gemmTileRows * 36 + xi) * 32, ldc: 36 * 32,
                                         rows: gemmTileRows, cols: gemmTileCols, epilogue: .plain)
                 }
             }

@@ -146,15 +146,15 @@ extension Conv2D {
                                      work2: UnsafeMutablePointer<SIMD16<Float>>) {
         typealias V = SIMD16<Float>
         let g = geometry
-        let oh = g.outHeight, ow = g.outWidth, coutPad = winogradCoutPadded
+        let oh = g.outHeight, ow = g.outWidth
         for oc in channels {
             let biasVector = V(repeating: bias[oc])
             let plane = oc &* oh &* ow
             for half in 0..<2 {
                 let lanes = min(16, tileCount - firstTile - half * 16)
                 if lanes <= 0 { break }
-                let src = UnsafeRawPointer(m + oc * 32 + half * 16)
-                for xi in 0..<36 { work[xi] = src.loadUnaligned(fromByteOffset: xi * coutPad * 32 * 4, as: V.self) }
+                let src = UnsafeRawPointer(m + oc * 36 * 32 + half * 16)
+                for xi in 0..<36 { work[xi] = src.loadUnaligned(fromByteOffset: xi * 32 * 4, as: V.self) }
                 for j in 0..<6 { winogradATRows(work, j, 6, into: work, j, 6) }          // columns: Aᵀ M -> rows 0..<4
                 for i in 0..<4 { winogradATRows(work, 6 * i, 1, into: work2, 4 * i, 1) }  // rows: (Aᵀ M) A -> 4x4
                 // Interleave: work[a*4 + q] = output row a of tiles 4q..<4q+4 (16 floats), bias added.

@@ -36,7 +36,7 @@ extension ConvTrainingKernels {
                                            pointwise: direct, simd: simd, panel: scratch, table: table)
             for ir in stride(from: 0, to: cout, by: gemmTileRows) {
                 let epilogue = GemmEpilogue(accumulate: accumulate, bias: bias.map { $0 + ir })
-                gemmMicrokernel8x32(kc: kk, a: packedWeights + ir * kk, b: b, bStride: bStride, c: output + ir * n + q0, ldc: n,
+                gemmTile(kc: kk, a: packedWeights + ir * kk, b: b, bStride: bStride, c: output + ir * n + q0, ldc: n,
                                     rows: min(gemmTileRows, cout - ir), cols: cols, epilogue: epilogue)
             }
         }

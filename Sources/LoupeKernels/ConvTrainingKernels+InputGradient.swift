@@ -85,7 +85,7 @@ extension ConvTrainingKernels {
             let cols = min(gemmTileCols, n - q0)
             let (b, bStride) = dOutputPanel(dOutput, pixels: n, channels: cout, from: q0, count: cols, tail: tail)
             for ir in stride(from: 0, to: kk, by: gemmTileRows) {
-                gemmMicrokernel8x32(kc: cout, a: packedWeights + ir * cout, b: b, bStride: bStride, c: dCol + ir * gemmTileCols,
+                gemmTile(kc: cout, a: packedWeights + ir * cout, b: b, bStride: bStride, c: dCol + ir * gemmTileCols,
                                     ldc: gemmTileCols, rows: gemmTileRows, cols: gemmTileCols, epilogue: .plain)
             }
             // col2im for this panel: tap (ic, ky, kx) of pixel (oy, ox) lands on (oy*s - p + ky, ox*s - p + kx).
@@ -137,7 +137,7 @@ extension ConvTrainingKernels {
             let cols = min(gemmTileCols, n - q0)
             let (b, bStride) = dOutputPanel(dOutput, pixels: n, channels: cout, from: q0, count: cols, tail: tail)
             for ir in stride(from: 0, to: kk, by: gemmTileRows) {
-                gemmMicrokernel8x32(kc: cout, a: packedWeights + ir * cout, b: b, bStride: bStride, c: dCol + ir * n + q0,
+                gemmTile(kc: cout, a: packedWeights + ir * cout, b: b, bStride: bStride, c: dCol + ir * n + q0,
                                     ldc: n, rows: gemmTileRows, cols: cols, epilogue: .plain)
             }
         }

@@ -1,3 +1,4 @@
+import CGemmKernels
 import LoupeTensor
 
 // Weight gradient: per-image partials over a padded channels-last copy, reduced in image order.
@@ -51,7 +52,7 @@ extension ConvTrainingKernels {
                     for j in stride(from: 0, to: strip, by: gemmTileCols) {
                         let b = UnsafePointer(image + ((oy0 * s + ky) * wp) * cin + j)
                         let c = partial + (oc0 * k + ky) * strip + j
-                        weightGradientTile(a: a, aRowStride: n, validRows: valid, zeroRow: UnsafePointer(zeroRow),
+                        weightGradientTileDispatch(a: a, aRowStride: n, validRows: valid, zeroRow: UnsafePointer(zeroRow),
                                            b: b, rows: rows, cols: ow, pixelStep: pixelStep, rowStep: rowStep,
                                            c: c, ldc: k * strip, accumulate: oy0 > 0)
                     }
@@ -82,6 +83,25 @@ extension ConvTrainingKernels {
                 }
             }
             (row + (pad + w) * cin).update(repeating: 0, count: (wp - pad - w) * cin)
+        }
+    }
+
+    /// ``weightGradientTile(a:aRowStride:validRows:zeroRow:b:rows:cols:pixelStep:rowStep:c:ldc:accumulate:)``
+    /// in the active ``KernelVariant`` (that Swift tile is the portable one).
+    @inline(__always)
+    static func weightGradientTileDispatch(a: UnsafePointer<Float>, aRowStride: Int, validRows: Int, zeroRow: UnsafePointer<Float>,
+                                           b: UnsafePointer<Float>, rows: Int, cols: Int, pixelStep: Int, rowStep: Int,
+                                           c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        switch KernelVariant.active {
+        case .portable:
+            weightGradientTile(a: a, aRowStride: aRowStride, validRows: validRows, zeroRow: zeroRow, b: b, rows: rows, cols: cols,
+                               pixelStep: pixelStep, rowStep: rowStep, c: c, ldc: ldc, accumulate: accumulate)
+        case .avx2:
+            loupe_wgrad_tile8x32_avx2(a, Int64(aRowStride), Int32(validRows), zeroRow, b, Int64(rows), Int64(cols),
+                                      Int64(pixelStep), Int64(rowStep), c, Int64(ldc), accumulate ? 1 : 0)
+        case .avx512:
+            loupe_wgrad_tile8x32_avx512(a, Int64(aRowStride), Int32(validRows), zeroRow, b, Int64(rows), Int64(cols),
+                                        Int64(pixelStep), Int64(rowStep), c, Int64(ldc), accumulate ? 1 : 0)
         }
     }
 
@@ -146,7 +166,20 @@ extension ConvTrainingKernels {
             for ky in 0..<k {
                 for kx in 0..<k {
                     let from = partials + (oc * k + ky) * strip + kx * cin
-                    for ic in 0..<cin {
+                    // 8 input channels at a time (contiguous in a partial), each lane summed in
+                    // image order from 0 like the scalar tail, so the result is the same bits.
+                    var ic = 0
+                    while ic + 8 <= cin {
+                        var sum = SIMD8<Float>()
+                        var p = UnsafeRawPointer(from + ic)
+                        for _ in 0..<images {
+                            sum += p.loadUnaligned(as: SIMD8<Float>.self)
+                            p += partialStride * MemoryLayout<Float>.stride
+                        }
+                        for lane in 0..<8 { dWeights[((oc * cin + ic + lane) * k + ky) * k + kx] += sum[lane] }
+                        ic += 8
+                    }
+                    for ic in ic..<cin {
                         var sum: Float = 0
                         var p = from + ic
                         for _ in 0..<images {

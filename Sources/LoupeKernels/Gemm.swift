@@ -3,9 +3,10 @@ import Glibc
 #else
 import Darwin
 #endif
+import CGemmKernels
 import LoupeTensor
 
-/// Packed single-precision GEMM on the 8x32 micro-kernel (``gemmMicrokernel8x32``).
+/// Packed single-precision GEMM on the 8x32 register tile (``gemmTile``, in the active ``KernelVariant``).
 ///
 /// Blocking (Goto/BLIS order): for each `nc`-column block of B and `kc`-deep slice, B is packed
 /// into 32-column panels; for each `mc`-row block of A, A is packed into 8-row panels; then
@@ -51,7 +52,7 @@ public enum Gemm {
                     for jr in stride(from: 0, to: nb, by: gemmTileCols) {
                         let bPanel = bPack + jr * kb
                         for ir in stride(from: 0, to: mb, by: gemmTileRows) {
-                            gemmMicrokernel8x32(kc: kb, a: aPack + ir * kb, b: bPanel, bStride: gemmTileCols,
+                            gemmTile(kc: kb, a: aPack + ir * kb, b: bPanel, bStride: gemmTileCols,
                                                 c: c + (i0 + ir) * ldc + j0 + jr, ldc: ldc,
                                                 rows: min(gemmTileRows, mb - ir), cols: min(gemmTileCols, nb - jr),
                                                 epilogue: epilogue)
@@ -97,31 +98,36 @@ public enum Gemm {
         }
     }
 
-    /// Measures this core's FP32 FMA throughput in GFLOPS: a loop of 12 independent
-    /// `SIMD16<Float>` FMA chains (enough to cover 4-cycle latency on 2 pipes) for about
-    /// `seconds` of wall time, counting 2 FLOP per lane per FMA. The yardstick GEMM numbers
-    /// are printed against.
-    public static func measureFMAPeak(seconds: Double = 0.2) -> Double {
-        typealias V = SIMD16<Float>
+    /// Measures this core's FP32 FMA throughput in GFLOPS for `variant`'s instruction set:
+    /// 12 independent FMA chains of that ISA's widest vector (enough to cover a 4-cycle latency
+    /// on 2 pipes, and few enough to stay in AVX2's 16 registers) for about `seconds` of wall
+    /// time, counting 2 FLOP per lane per FMA. The yardstick GEMM numbers are printed against.
+    public static func measureFMAPeak(variant: KernelVariant = .active, seconds: Double = 0.2) -> Double {
         // Accumulators live in memory between rounds: with everything in locals the optimiser
         // narrowed the chains to xmm. Lane-varying values for the same reason.
+        let lanes = variant == .avx2 ? 8 : 16
         let acc = UnsafeMutableRawPointer.allocate(byteCount: 14 * 64, alignment: 64)
         defer { acc.deallocate() }
         for i in 0..<(14 * 16) { acc.storeBytes(of: 1 + Float(i % 16) * 1e-3, toByteOffset: 4 * i, as: Float.self) }
+        let floats = acc.assumingMemoryBound(to: Float.self)
         let inner = 100_000
         var rounds = 0
         let start = MonotonicClock.seconds()
         var elapsed = 0.0
         repeat {
-            fmaChains12(acc, iterations: inner)
+            switch variant {
+            case .portable: fmaChains12(acc, iterations: inner)
+            case .avx2: loupe_fma_chains_avx2(floats, Int64(inner))
+            case .avx512: loupe_fma_chains_avx512(floats, Int64(inner))
+            }
             rounds += 1
             elapsed = MonotonicClock.seconds() - start
         } while elapsed < seconds
         if acc.load(as: Float.self).isNaN { print("measureFMAPeak: unexpected NaN") }
-        return Double(rounds * inner * 12 * 16 * 2) / elapsed / 1e9
+        return Double(rounds * inner * 12 * lanes * 2) / elapsed / 1e9
     }
 
-    /// 12 independent FMA chains `acc[i] = acc[i] * x + y` on `SIMD16<Float>`; `raw` holds
+    /// The portable probe: 12 independent FMA chains `acc[i] = acc[i] * x + y` on `SIMD16<Float>`; `raw` holds
     /// 12 accumulators then `x` and `y` (14 x 64 bytes).
     @inline(never)
     static func fmaChains12(_ raw: UnsafeMutableRawPointer, iterations: Int) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LoupeInference
 import LoupeModel
+import LoupeTensor
 
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,6 +38,8 @@ struct ModelCommand: ParsableCommand {
                 return sum + 2 * w.count * spatial
             }
             print("\n\(String(format: "%.3f", Double(flops) / 1e9)) GFLOP per image (multiply-adds x 2, convolutions and dense layers)")
+            print("runs on  \(CPUDescription.current.summary), kernel variant \(KernelVariant.active)"
+                  + (ProcessInfo.processInfo.environment["LOUPE_KERNELS"].map { $0.isEmpty ? "" : " (forced by LOUPE_KERNELS)" } ?? ""))
             if let meta = spec.metadata, !meta.isEmpty {
                 print("metadata:")
                 for (k, v) in meta.sorted(by: { $0.key < $1.key }) { print("  \(k): \(v)") }

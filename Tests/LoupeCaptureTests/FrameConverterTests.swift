@@ -22,31 +22,33 @@ final class FrameConverterTests: XCTestCase {
             (128, 96, 16, PixelRegion(x: 16, y: 8, width: 96, height: 80), (32, 30)), (32, 20, 0, nil, (64, 40)),
             (400, 60, 0, PixelRegion(x: 3, y: 2, width: 390, height: 50), (37, 7)), (200, 40, 0, nil, (300, 3)),
         ]
-        var seed: UInt64 = 1
-        for pixelFormat in rawFormats {
-            for geometry in geometries {
-                let minimum = pixelFormat.minimumBytesPerLine(width: geometry.width)!
-                let format = FrameFormat(pixelFormat: pixelFormat, width: geometry.width, height: geometry.height,
-                                         bytesPerLine: minimum + geometry.padding)
-                let frame = randomFrame(format, seed: seed)
-                seed += 1
-                for (channels, avx512) in [(1, false), (3, false), (1, true), (3, true)] where !avx512 || FrameConverter.cpuHasAVX512 {
-                    let normalization = channels == 1 ? NormalizationParameters(mean: [0.5], std: [0.25]) : .imageNet
-                    let converter = try FrameConverter(format: format, region: geometry.region, outputWidth: geometry.out.0,
-                                                       outputHeight: geometry.out.1, channels: channels, normalization: normalization)
-                    converter.useAVX512 = avx512
-                    var fast = [Float](repeating: .nan, count: converter.outputCount)
-                    var slow = [Float](repeating: .nan, count: converter.outputCount)
-                    try frame.withUnsafeBytes { bytes in
-                        try converter.convert(bytes, into: &fast, capacity: fast.count)
-                        try converter.convertReference(bytes, into: &slow, capacity: slow.count)
+        try forEachKernelVariant { variant in
+            var seed: UInt64 = 1
+            for pixelFormat in rawFormats {
+                for geometry in geometries {
+                    let minimum = pixelFormat.minimumBytesPerLine(width: geometry.width)!
+                    let format = FrameFormat(pixelFormat: pixelFormat, width: geometry.width, height: geometry.height,
+                                             bytesPerLine: minimum + geometry.padding)
+                    let frame = randomFrame(format, seed: seed)
+                    seed += 1
+                    for channels in [1, 3] {
+                        let normalization = channels == 1 ? NormalizationParameters(mean: [0.5], std: [0.25]) : .imageNet
+                        let converter = try FrameConverter(format: format, region: geometry.region, outputWidth: geometry.out.0,
+                                                           outputHeight: geometry.out.1, channels: channels, normalization: normalization)
+                        XCTAssertEqual(converter.kernelVariant, variant)
+                        var fast = [Float](repeating: .nan, count: converter.outputCount)
+                        var slow = [Float](repeating: .nan, count: converter.outputCount)
+                        try frame.withUnsafeBytes { bytes in
+                            try converter.convert(bytes, into: &fast, capacity: fast.count)
+                            try converter.convertReference(bytes, into: &slow, capacity: slow.count)
+                        }
+                        var worst: Float = 0
+                        for (a, b) in zip(fast, slow) {
+                            XCTAssertTrue(a.isFinite)
+                            worst = max(worst, abs(a - b) / (1e-5 + 1e-5 * abs(b)))
+                        }
+                        XCTAssertLessThanOrEqual(worst, 1, "\(format) region \(String(describing: geometry.region)) -> \(geometry.out) x\(channels) kernels \(variant.rawValue)")
                     }
-                    var worst: Float = 0
-                    for (a, b) in zip(fast, slow) {
-                        XCTAssertTrue(a.isFinite)
-                        worst = max(worst, abs(a - b) / (1e-5 + 1e-5 * abs(b)))
-                    }
-                    XCTAssertLessThanOrEqual(worst, 1, "\(format) region \(String(describing: geometry.region)) -> \(geometry.out) x\(channels) avx512 \(avx512)")
                 }
             }
         }

@@ -42,22 +42,24 @@ final class Conv2DTests: XCTestCase {
     static let sizes: [(Int, Int)] = [(1, 1), (5, 7), (19, 19), (38, 38)]
 
     func testGemmMatchesReference() {
-        var seed: UInt64 = 100
-        for (h, w) in Self.sizes {
-            for k in [1, 3] {
-                for stride in [1, 2] {
-                    for padding in [0, 1] {
-                        for (cin, cout, groups) in [(3, 5, 1), (8, 16, 1), (17, 9, 1), (16, 16, 16), (8, 12, 4)] {
-                            let g = ConvGeometry(inChannels: cin, outChannels: cout, inHeight: h, inWidth: w, kernel: k,
-                                                 stride: stride, padding: padding, groups: groups)
-                            guard g.isValid else { continue }
-                            seed += 1
-                            let c = Case(geometry: g, bias: seed % 2 == 0, residual: seed % 3 == 0,
-                                         activation: seed % 4 < 2 ? .relu : .none)
-                            for threads in [1, 2] {
-                                let r = run(c, .gemm, threads: threads, seed: seed)
-                                let kk = Float(g.channelsPerGroup * k * k)
-                                assertClose(r.got, r.want, absolute: 1e-5 * kk.squareRoot(), relative: 1e-4, "\(g) threads \(threads)")
+        forEachKernelVariant { variant in
+            var seed: UInt64 = 100
+            for (h, w) in Self.sizes {
+                for k in [1, 3] {
+                    for stride in [1, 2] {
+                        for padding in [0, 1] {
+                            for (cin, cout, groups) in [(3, 5, 1), (8, 16, 1), (17, 9, 1), (16, 16, 16), (8, 12, 4)] {
+                                let g = ConvGeometry(inChannels: cin, outChannels: cout, inHeight: h, inWidth: w, kernel: k,
+                                                     stride: stride, padding: padding, groups: groups)
+                                guard g.isValid else { continue }
+                                seed += 1
+                                let c = Case(geometry: g, bias: seed % 2 == 0, residual: seed % 3 == 0,
+                                             activation: seed % 4 < 2 ? .relu : .none)
+                                for threads in [1, 2] {
+                                    let r = run(c, .gemm, threads: threads, seed: seed)
+                                    let kk = Float(g.channelsPerGroup * k * k)
+                                    assertClose(r.got, r.want, absolute: 1e-5 * kk.squareRoot(), relative: 1e-4, "\(variant.rawValue) \(g) threads \(threads)")
+                                }
                             }
                         }
                     }
@@ -70,22 +72,24 @@ final class Conv2DTests: XCTestCase {
     /// the 16-float store chunk and the 32-pixel panel, runs split across output rows, padded borders,
     /// and the last input row (where a vector load would pass the end of the input).
     func testGemmPackerAtPanelEdges() {
-        var seed: UInt64 = 900
-        for stride in [1, 2] {
-            for outW in [1, 2, 15, 16, 17, 31, 32, 33, 38, 64, 75] {
-                for (k, padding) in [(3, 1), (3, 0), (1, 0), (5, 2)] {
-                    for (cin, cout) in [(1, 16), (3, 8), (16, 32)] {
-                        let w = (outW - 1) * stride + k - 2 * padding
-                        for h in [max(1, k - 2 * padding), 7] {
-                            let g = ConvGeometry(inChannels: cin, outChannels: cout, inHeight: h, inWidth: w, kernel: k,
-                                                 stride: stride, padding: padding)
-                            guard w > 0, g.isValid, g.outWidth == outW else { continue }
-                            seed += 1
-                            let c = Case(geometry: g, bias: seed % 2 == 0, residual: seed % 3 == 0, activation: seed % 4 < 2 ? .relu : .none)
-                            for threads in [1, 2] {
-                                let r = run(c, .gemm, threads: threads, seed: seed)
-                                let kk = Float(cin * k * k)
-                                assertClose(r.got, r.want, absolute: 1e-5 * kk.squareRoot(), relative: 1e-4, "\(g) threads \(threads)")
+        forEachKernelVariant { variant in
+            var seed: UInt64 = 900
+            for stride in [1, 2] {
+                for outW in [1, 2, 15, 16, 17, 31, 32, 33, 38, 64, 75] {
+                    for (k, padding) in [(3, 1), (3, 0), (1, 0), (5, 2)] {
+                        for (cin, cout) in [(1, 16), (3, 8), (16, 32)] {
+                            let w = (outW - 1) * stride + k - 2 * padding
+                            for h in [max(1, k - 2 * padding), 7] {
+                                let g = ConvGeometry(inChannels: cin, outChannels: cout, inHeight: h, inWidth: w, kernel: k,
+                                                     stride: stride, padding: padding)
+                                guard w > 0, g.isValid, g.outWidth == outW else { continue }
+                                seed += 1
+                                let c = Case(geometry: g, bias: seed % 2 == 0, residual: seed % 3 == 0, activation: seed % 4 < 2 ? .relu : .none)
+                                for threads in [1, 2] {
+                                    let r = run(c, .gemm, threads: threads, seed: seed)
+                                    let kk = Float(cin * k * k)
+                                    assertClose(r.got, r.want, absolute: 1e-5 * kk.squareRoot(), relative: 1e-4, "\(variant.rawValue) \(g) threads \(threads)")
+                                }
                             }
                         }
                     }
@@ -129,7 +133,7 @@ final class Conv2DTests: XCTestCase {
                     for threads in [1, 2] {
                         let r = run(c, .winograd4x4, threads: threads, seed: seed)
                         let kk = Float(cin * 9)
-                        assertClose(r.got, r.want, absolute: 1e-4 * kk.squareRoot(), relative: 1e-3, "\(g) threads \(threads)",
+                        assertClose(r.got, r.want, absolute: 1e-4 * kk.squareRoot(), relative: 1e-3, "\(KernelVariant.active.rawValue) \(g) threads \(threads)",
                                     file: file, line: line)
                     }
                 }
@@ -138,15 +142,19 @@ final class Conv2DTests: XCTestCase {
     }
 
     func testWinogradMatchesReference() {
-        checkWinograd(sizes: Self.sizes + [(4, 4), (8, 9), (75, 75)], channels: [(1, 1), (3, 5), (8, 8), (16, 16), (17, 9), (32, 40)],
-                      seed: 500, maxWork: 2_000_000)
+        forEachKernelVariant { _ in
+            checkWinograd(sizes: Self.sizes + [(4, 4), (8, 9), (75, 75)], channels: [(1, 1), (3, 5), (8, 8), (16, 16), (17, 9), (32, 40)],
+                          seed: 500, maxWork: 2_000_000)
+        }
     }
 
     /// The row-wise input transform (tile grids at least 16 tiles wide): grids of exactly 16, 17 and
     /// 38 tiles (halves that wrap to the next tile row at every offset), every padding, the last tile
     /// row partly empty, and image edges inside and across 16-float chunks.
     func testWinogradRowTransformAtTileEdges() {
-        checkWinograd(sizes: [(9, 64), (6, 66), (13, 67), (5, 128), (7, 150), (11, 97)], channels: [(1, 1), (3, 5), (16, 16)], seed: 1300)
+        forEachKernelVariant { _ in
+            checkWinograd(sizes: [(9, 64), (6, 66), (13, 67), (5, 128), (7, 150), (11, 97)], channels: [(1, 1), (3, 5), (16, 16)], seed: 1300)
+        }
     }
 
     /// Winograd error measured against the direct sum on the reference network's stride-1 shapes.

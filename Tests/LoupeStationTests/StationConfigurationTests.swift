@@ -180,7 +180,9 @@ final class StationConfigurationTests: XCTestCase {
         guard let loupe = builtExecutable("loupe", override: "LOUPE_CLI") else { throw XCTSkip("no loupe executable beside the test bundle") }
         let good = try runProcess(loupe, ["station", "check-config", "--config", repositoryRoot + "/docs/examples/station-folder.yaml"])
         XCTAssertEqual(good.0, 0, good.2)
-        XCTAssertTrue(String(decoding: good.1, as: UTF8.self).contains("point el-camera (slot 1, free-running)"))
+        let summary = String(decoding: good.1, as: UTF8.self)
+        XCTAssertTrue(summary.contains("point el-camera (slot 1, free-running)"), summary)
+        XCTAssertTrue(summary.contains("kernel variant \(KernelVariant.active.rawValue)"), summary)
         let dir = try makeTemporaryDirectory(self, "station-cli")
         try (minimal + "\n    trigger: sometimes").write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
         let bad = try runProcess(loupe, ["station", "check-config", "--config", dir + "/bad.yaml"])

@@ -24,26 +24,28 @@ final class ConvFastVersusReferenceTests: XCTestCase {
     ]
 
     func testGemmConvMatchesScalarTwin() {
-        let batch = 2
-        for (n, g) in Self.geometries.enumerated() {
-            var rng = SplitMix64(seed: 200 + UInt64(n))
-            let x = AlignedBuffer(rng.floats(batch * g.inputCount)), w = AlignedBuffer(rng.floats(g.weightCount, scale: 0.2))
-            let bias = AlignedBuffer(rng.floats(g.outChannels)), dy = AlignedBuffer(rng.floats(batch * g.outputCount))
-            let yFast = AlignedBuffer(zeros: batch * g.outputCount), yRef = AlignedBuffer(zeros: batch * g.outputCount)
-            ConvLayer.forward(g, batch: batch, input: x.p, weights: w.p, bias: bias.p, output: yFast.p)
-            ConvLayer.forwardReference(g, batch: batch, input: x.p, weights: w.p, bias: bias.p, output: yRef.p)
-            assertNormalisedClose(yFast.array, yRef.array, "forward \(g)")
+        forEachKernelVariant { variant in
+            let batch = 2
+            for (n, g) in Self.geometries.enumerated() {
+                var rng = SplitMix64(seed: 200 + UInt64(n))
+                let x = AlignedBuffer(rng.floats(batch * g.inputCount)), w = AlignedBuffer(rng.floats(g.weightCount, scale: 0.2))
+                let bias = AlignedBuffer(rng.floats(g.outChannels)), dy = AlignedBuffer(rng.floats(batch * g.outputCount))
+                let yFast = AlignedBuffer(zeros: batch * g.outputCount), yRef = AlignedBuffer(zeros: batch * g.outputCount)
+                ConvLayer.forward(g, batch: batch, input: x.p, weights: w.p, bias: bias.p, output: yFast.p)
+                ConvLayer.forwardReference(g, batch: batch, input: x.p, weights: w.p, bias: bias.p, output: yRef.p)
+                assertNormalisedClose(yFast.array, yRef.array, "\(variant.rawValue) forward \(g)")
 
-            // Gradients start non-zero to check the accumulate contract on both paths.
-            let start = rng.floats(x.count)
-            let dxFast = AlignedBuffer(start), dxRef = AlignedBuffer(start)
-            let dwFast = AlignedBuffer(zeros: w.count), dwRef = AlignedBuffer(zeros: w.count)
-            let dbFast = AlignedBuffer(zeros: bias.count), dbRef = AlignedBuffer(zeros: bias.count)
-            ConvLayer.backward(g, batch: batch, dInput: dxFast.p, dWeights: dwFast.p, dBias: dbFast.p, dOutput: dy.p, input: x.p, weights: w.p)
-            ConvLayer.backwardReference(g, batch: batch, dInput: dxRef.p, dWeights: dwRef.p, dBias: dbRef.p, dOutput: dy.p, input: x.p, weights: w.p)
-            assertNormalisedClose(dxFast.array, dxRef.array, "dX \(g)")
-            assertNormalisedClose(dwFast.array, dwRef.array, "dW \(g)")
-            assertNormalisedClose(dbFast.array, dbRef.array, "dB \(g)")
+                // Gradients start non-zero to check the accumulate contract on both paths.
+                let start = rng.floats(x.count)
+                let dxFast = AlignedBuffer(start), dxRef = AlignedBuffer(start)
+                let dwFast = AlignedBuffer(zeros: w.count), dwRef = AlignedBuffer(zeros: w.count)
+                let dbFast = AlignedBuffer(zeros: bias.count), dbRef = AlignedBuffer(zeros: bias.count)
+                ConvLayer.backward(g, batch: batch, dInput: dxFast.p, dWeights: dwFast.p, dBias: dbFast.p, dOutput: dy.p, input: x.p, weights: w.p)
+                ConvLayer.backwardReference(g, batch: batch, dInput: dxRef.p, dWeights: dwRef.p, dBias: dbRef.p, dOutput: dy.p, input: x.p, weights: w.p)
+                assertNormalisedClose(dxFast.array, dxRef.array, "\(variant.rawValue) dX \(g)")
+                assertNormalisedClose(dwFast.array, dwRef.array, "\(variant.rawValue) dW \(g)")
+                assertNormalisedClose(dbFast.array, dbRef.array, "\(variant.rawValue) dB \(g)")
+            }
         }
     }
 

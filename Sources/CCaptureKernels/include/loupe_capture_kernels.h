@@ -1,11 +1,13 @@
-/// AVX-512 horizontal resampling for frame conversion (LoupeCapture's FrameConverter).
+/// AVX-512 and AVX2 frame-conversion kernels (LoupeCapture's FrameConverter).
 ///
 /// Horizontal bilinear resampling is a gather (each output column reads two source samples
 /// at table-given positions), which Swift cannot express as one instruction. Here a row is
 /// cut into blocks of up to 16 output columns whose samples all lie within a 32-float window,
 /// and each block is two `vpermt2ps` from that window — no gathers. Built for a baseline
-/// CPU; the AVX-512 functions carry their own target attribute and are only called when
-/// `loupe_capture_has_avx512()` says the CPU has it (a qemu guest without it uses the Swift path).
+/// CPU; the AVX-512 and AVX2 functions carry their own target attributes and are only called
+/// when the active KernelVariant (LoupeTensor, from CPUID) says the CPU has them; without AVX2
+/// (an old CPU, or a qemu guest without it) FrameConverter uses its Swift path. The AVX2
+/// twins have the same contracts, 8 lanes at a time (the resampling gathers from the window).
 #ifndef LOUPE_CAPTURE_KERNELS_H
 #define LOUPE_CAPTURE_KERNELS_H
 
@@ -21,9 +23,6 @@ typedef struct {
     /// Output columns in this block, 1...16.
     int32_t count;
 } loupe_resample_block;
-
-/// 1 if the running CPU has AVX-512F, else 0.
-int loupe_capture_has_avx512(void);
 
 /// For each block b and lane l < count: `out[x] = a + (c - a) * weights[16b + l]` with
 /// `a = row[base + left[16b + l]]`, `c = row[base + right[16b + l]]` (local indices 0...31);
@@ -44,6 +43,15 @@ int32_t loupe_lerp_packed_yuv_avx512(const uint8_t *top, const uint8_t *bottom, 
 /// `out[c * plane_size + x] = clamp(sum_j v_j[x] * m[3c + j] + o[c], 0, 1) * s[c] + bias[c]`.
 void loupe_map_colour3_avx512(const float *v0, const float *v1, const float *v2, float *out, int64_t plane_size,
                               int32_t count, const float *m, const float *o, const float *s, const float *bias);
+
+/// AVX2 + FMA twins of the three functions above, same contracts (the YUV lerp works in groups of 8 pairs).
+void loupe_resample_row_avx2(const float *row, const loupe_resample_block *blocks, int32_t block_count,
+                             const int32_t *left, const int32_t *right, const float *weights,
+                             float *out, int32_t map, float m, float o, float s, float bias);
+int32_t loupe_lerp_packed_yuv_avx2(const uint8_t *top, const uint8_t *bottom, float weight, int32_t pairs,
+                                   int32_t y_first, float *y, float *u, float *v);
+void loupe_map_colour3_avx2(const float *v0, const float *v1, const float *v2, float *out, int64_t plane_size,
+                            int32_t count, const float *m, const float *o, const float *s, const float *bias);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,7 @@
-/// A human-readable summary of a configuration, as `loupe station check-config` prints it.
+import LoupeTensor
+
+/// A human-readable summary of a configuration, as `loupe station check-config` prints it
+/// (and the station logs at start).
 /// Secrets appear only as where they come from.
 public enum StationSummary {
     /// - Parameter models: a description of each point's loaded model, by point name (if checked).
@@ -16,6 +19,7 @@ public enum StationSummary {
         } else {
             lines.append("  PLC: none (no reject commands are sent)")
         }
+        lines.append("  compute: \(CPUDescription.current.summary), kernel variant \(KernelVariant.active)")
         lines.append("  API: http://\(c.api.host):\(c.api.port) " + (c.api.token.map { "(changes need the token, \($0))" } ?? "(read-only)"))
         for p in c.inspectionPoints {
             let source: String

@@ -44,7 +44,7 @@ func videoMappings() -> Int {
 
 let node = environment("LOUPE_CAPTURE_NODE", "/dev/video0")
 let outputNode = environment("LOUPE_OUTPUT_NODE", "/dev/video1")
-print("loupe-v4l2-check: nodes \(V4L2Camera.deviceNodes()), AVX-512 kernel \(FrameConverter.cpuHasAVX512 ? "on" : "off (portable path)")")
+print("loupe-v4l2-check: nodes \(V4L2Camera.deviceNodes()), kernel variant \(KernelVariant.active)")
 
 struct Capture {
     var sequences: [UInt32] = []
